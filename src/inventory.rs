@@ -1,0 +1,330 @@
+//! One inventory run: snapshot the engine, apply the rules, score, record.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::engine::{Engine, EngineError, Snapshot};
+use crate::facts::{short_id, EngineInfo};
+use crate::finding::{Finding, Severity, Subject};
+use crate::rules::{self, score, Catalogue, Policy, RulesError};
+use crate::store::{ScanKind, ScanStatus, Store, StoreError};
+
+/// Errors of an inventory run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    /// Talking to the engine failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Recording the scan failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The rule catalogue does not load (a build defect).
+    #[error(transparent)]
+    Rules(#[from] &'static RulesError),
+}
+
+/// Findings counted by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SeverityCounts {
+    /// Critical findings.
+    pub critical: u32,
+    /// High findings.
+    pub high: u32,
+    /// Medium findings.
+    pub medium: u32,
+    /// Low findings.
+    pub low: u32,
+    /// Informational findings.
+    pub info: u32,
+}
+
+impl SeverityCounts {
+    /// Counts findings.
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a FindingReport>) -> SeverityCounts {
+        let mut c = SeverityCounts::default();
+        for f in findings {
+            c.add(f.severity);
+        }
+        c
+    }
+
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    /// The count for one severity.
+    pub fn get(&self, s: Severity) -> u32 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    /// The most severe level with any finding.
+    pub fn worst(&self) -> Option<Severity> {
+        Severity::ALL_DESC.into_iter().find(|s| self.get(*s) > 0)
+    }
+}
+
+/// A finding as the inventory shows it, with its share of the subject's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FindingReport {
+    /// Stable fingerprint.
+    pub fingerprint: String,
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Rule title.
+    pub title: String,
+    /// Where on the subject.
+    pub location: String,
+    /// What was seen (redacted).
+    pub evidence: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix it.
+    pub fix: String,
+    /// References (CIS, Dockle).
+    pub references: Vec<String>,
+    /// Points of the subject's score due to this finding.
+    pub points: f64,
+}
+
+/// One image in the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImageReport {
+    /// Full ID.
+    pub id: String,
+    /// 12-digit ID.
+    pub short_id: String,
+    /// `repo:tag` names; empty when dangling.
+    pub tags: Vec<String>,
+    /// First tag or short ID.
+    pub name: String,
+    /// Creation time (RFC 3339).
+    pub created: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+    /// Names of containers made from it.
+    pub containers: Vec<String>,
+    /// Risk score 0-100.
+    pub score: u8,
+    /// Findings, most severe first.
+    pub findings: Vec<FindingReport>,
+    /// Findings by severity.
+    pub counts: SeverityCounts,
+}
+
+/// One container in the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ContainerReport {
+    /// Full ID.
+    pub id: String,
+    /// 12-digit ID.
+    pub short_id: String,
+    /// Name.
+    pub name: String,
+    /// Image reference it was created from.
+    pub image: String,
+    /// Image ID.
+    pub image_id: String,
+    /// `running`, `created`, `exited`…
+    pub state: String,
+    /// Risk score 0-100.
+    pub score: u8,
+    /// Findings, most severe first.
+    pub findings: Vec<FindingReport>,
+    /// Findings by severity.
+    pub counts: SeverityCounts,
+}
+
+/// The whole inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct InventoryReport {
+    /// The engine.
+    pub engine: EngineInfo,
+    /// When the report was made (RFC 3339).
+    pub generated_at: String,
+    /// The scan recorded for it, when a store was used.
+    pub scan_id: Option<i64>,
+    /// Findings seen for the first time in this scan, when a store was used.
+    pub new_findings: Option<i64>,
+    /// All findings by severity.
+    pub counts: SeverityCounts,
+    /// Images, riskiest first.
+    pub images: Vec<ImageReport>,
+    /// Containers, riskiest first.
+    pub containers: Vec<ContainerReport>,
+}
+
+impl InventoryReport {
+    /// Every finding of every subject.
+    pub fn all_findings(&self) -> impl Iterator<Item = &FindingReport> {
+        self.images
+            .iter()
+            .flat_map(|i| &i.findings)
+            .chain(self.containers.iter().flat_map(|c| &c.findings))
+    }
+}
+
+fn explain(findings: &[Finding]) -> (u8, Vec<FindingReport>) {
+    let s = score::score(findings);
+    let points: HashMap<&str, f64> = s
+        .shares
+        .iter()
+        .map(|sh| (sh.fingerprint.as_str(), sh.points))
+        .collect();
+    let reports = findings
+        .iter()
+        .map(|f| FindingReport {
+            fingerprint: f.fingerprint.clone(),
+            rule: f.rule.clone(),
+            severity: f.severity,
+            title: f.title.clone(),
+            location: f.location.clone(),
+            evidence: f.evidence.clone(),
+            why: f.why.clone(),
+            fix: f.fix.clone(),
+            references: f.references.clone(),
+            points: points.get(f.fingerprint.as_str()).copied().unwrap_or(0.0),
+        })
+        .collect();
+    (s.value, reports)
+}
+
+/// Everything an inventory found, before rendering: the report, and the raw
+/// findings and scores the store records.
+pub struct Evaluation {
+    /// The report.
+    pub report: InventoryReport,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// Each subject's score.
+    pub scores: Vec<(Subject, u8)>,
+}
+
+/// Applies the catalogue to a snapshot. Pure: no I/O.
+pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> Evaluation {
+    let images_by_id: HashMap<&str, &crate::facts::ImageFacts> =
+        snapshot.images.iter().map(|i| (i.id.as_str(), i)).collect();
+    let mut all = Vec::new();
+    let mut scores = Vec::new();
+
+    let mut containers: Vec<ContainerReport> = snapshot
+        .containers
+        .iter()
+        .map(|c| {
+            let found = catalogue.evaluate_container(c, images_by_id.get(c.image_id.as_str()).copied());
+            let (score, findings) = explain(&found);
+            scores.push((rules::container_subject(c), score));
+            all.extend(found);
+            ContainerReport {
+                id: c.id.clone(),
+                short_id: short_id(&c.id).to_string(),
+                name: c.name.clone(),
+                image: c.image.clone(),
+                image_id: c.image_id.clone(),
+                state: c.state.clone(),
+                score,
+                counts: SeverityCounts::of(&findings),
+                findings,
+            }
+        })
+        .collect();
+
+    let mut images: Vec<ImageReport> = snapshot
+        .images
+        .iter()
+        .map(|img| {
+            let found = catalogue.evaluate_image(img, policy);
+            let (score, findings) = explain(&found);
+            scores.push((rules::image_subject(img), score));
+            all.extend(found);
+            ImageReport {
+                id: img.id.clone(),
+                short_id: short_id(&img.id).to_string(),
+                tags: img.tags.clone(),
+                name: img.display_name(),
+                created: img.created.clone(),
+                size: img.size,
+                containers: snapshot
+                    .containers
+                    .iter()
+                    .filter(|c| c.image_id == img.id)
+                    .map(|c| c.name.clone())
+                    .collect(),
+                score,
+                counts: SeverityCounts::of(&findings),
+                findings,
+            }
+        })
+        .collect();
+
+    containers.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    images.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    let mut counts = SeverityCounts::default();
+    for f in &all {
+        counts.add(f.severity);
+    }
+    Evaluation {
+        report: InventoryReport {
+            engine: snapshot.engine.clone(),
+            generated_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            scan_id: None,
+            new_findings: None,
+            counts,
+            images,
+            containers,
+        },
+        findings: all,
+        scores,
+    }
+}
+
+/// Runs an inventory against a connected engine, recording it in `store`
+/// when given. Read-only towards the engine. If the engine fails part-way,
+/// the scan is recorded as interrupted and nothing of it is kept.
+pub async fn run(engine: &Engine, store: Option<&Store>, policy: &Policy) -> Result<InventoryReport, InventoryError> {
+    let catalogue = rules::builtin()?;
+    let scan_id = match store {
+        Some(s) => Some(s.begin_scan(ScanKind::Inventory, &engine.info().endpoint, "all").await?),
+        None => None,
+    };
+    let snapshot = match engine.snapshot().await {
+        Ok(s) => s,
+        Err(e) => {
+            if let (Some(s), Some(id)) = (store, scan_id) {
+                s.end_scan(id, ScanStatus::Interrupted, &e.to_string()).await?;
+            }
+            return Err(e.into());
+        }
+    };
+    let eval = evaluate(&snapshot, catalogue, policy);
+    let mut report = eval.report;
+    if let (Some(s), Some(id)) = (store, scan_id) {
+        let summary = s.complete_scan(id, &eval.findings, &eval.scores).await?;
+        report.scan_id = Some(summary.scan_id);
+        report.new_findings = Some(summary.new_findings);
+    }
+    Ok(report)
+}

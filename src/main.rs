@@ -1,0 +1,146 @@
+//! The `dockward` command: a thin shell over the core library. Only here do
+//! errors become exit codes: 0 fine, 1 `--fail-on` met, 2 an error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use dockward::engine::Engine;
+use dockward::rules::Policy;
+use dockward::store::Store;
+use dockward::{inventory, report, Severity};
+
+#[derive(Parser)]
+#[command(name = "dockward", version, about = "Security dashboard for the local Docker engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every image and container with its risk score and findings.
+    Inventory {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+        #[arg(long, env = "DOCKWARD_DB")]
+        db: Option<PathBuf>,
+        /// Do not record this run in the database.
+        #[arg(long)]
+        no_db: bool,
+        /// Exit 1 when any finding is at least this severe.
+        #[arg(long, value_parser = parse_severity)]
+        fail_on: Option<Severity>,
+        /// Images older than this many days are stale.
+        #[arg(long, default_value_t = 90)]
+        stale_days: u32,
+        /// Show every finding with its fix (table format).
+        #[arg(long)]
+        details: bool,
+    },
+    /// Inspect the rule sets.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile every rule and run its examples and negative examples.
+    Check,
+    /// List the rule catalogue.
+    List,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` (critical, high, medium, low, info)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Inventory {
+            format,
+            db,
+            no_db,
+            fail_on,
+            stale_days,
+            details,
+        } => {
+            let store = if no_db {
+                None
+            } else {
+                let path = db
+                    .or_else(Store::default_path)
+                    .ok_or("no data folder for the database; pass --db PATH or --no-db")?;
+                Some(Store::open(&path).await.map_err(|e| e.to_string())?)
+            };
+            let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
+            let policy = Policy {
+                stale_after_days: stale_days,
+                ..Policy::now()
+            };
+            let result = inventory::run(&engine, store.as_ref(), &policy).await;
+            if let Some(s) = store {
+                s.close().await;
+            }
+            let report = result.map_err(|e| e.to_string())?;
+            match format {
+                Format::Json => println!("{}", report::json(&report).map_err(|e| e.to_string())?),
+                Format::Table => print!("{}", report::table(&report, details)),
+            }
+            let failed = fail_on.is_some_and(|min| report.all_findings().any(|f| f.severity >= min));
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Rules { command: RulesCommand::Check } => {
+            let scanner = dockward::secrets::builtin().map_err(|e| e.to_string())?;
+            let catalogue = dockward::rules::builtin().map_err(|e| e.to_string())?;
+            let failures = scanner.check_examples();
+            for f in &failures {
+                println!("FAIL {f}");
+            }
+            println!(
+                "{} secret rules (version {}), {} catalogue rules: {}",
+                scanner.rules().len(),
+                scanner.version,
+                catalogue.rules().len(),
+                if failures.is_empty() { "all examples pass" } else { "examples fail" }
+            );
+            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Rules { command: RulesCommand::List } => {
+            let catalogue = dockward::rules::builtin().map_err(|e| e.to_string())?;
+            for r in catalogue.rules() {
+                println!("{:<38} {:<8} {}", r.id, r.severity, r.title);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

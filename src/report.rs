@@ -1,0 +1,173 @@
+//! Renderings of an inventory: a table for people (fits 80 columns) and JSON
+//! for scripts. Renderings only format; they compute nothing.
+
+use std::fmt::Write as _;
+
+use crate::finding::Severity;
+use crate::inventory::{InventoryReport, SeverityCounts};
+
+/// Errors of rendering.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// Serialising to JSON failed.
+    #[error("cannot render JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Pretty JSON of the report.
+pub fn json(report: &InventoryReport) -> Result<String, ReportError> {
+    Ok(serde_json::to_string_pretty(report)?)
+}
+
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        format!("{s:<width$}")
+    } else {
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn counts_cells(c: &SeverityCounts) -> String {
+    let cell = |n: u32| if n == 0 { "·".to_string() } else { n.to_string() };
+    format!(
+        "{:>4} {:>4} {:>4} {:>4}",
+        cell(c.critical),
+        cell(c.high),
+        cell(c.medium),
+        cell(c.low)
+    )
+}
+
+fn tag(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "CRIT",
+        Severity::High => "HIGH",
+        Severity::Medium => "MED ",
+        Severity::Low => "LOW ",
+        Severity::Info => "INFO",
+    }
+}
+
+/// A table for an 80-column terminal. With `details`, every finding with its
+/// fix; without, findings of medium and above, one line each.
+pub fn table(report: &InventoryReport, details: bool) -> String {
+    let mut out = String::new();
+    let e = &report.engine;
+    let _ = writeln!(out, "Engine  {} ({})", e.endpoint, e.source);
+    let _ = writeln!(out, "        Docker {} · API {} · {}", e.version, e.api_version, e.platform);
+    let c = &report.counts;
+    let _ = writeln!(
+        out,
+        "Found   {} critical, {} high, {} medium, {} low{}",
+        c.critical,
+        c.high,
+        c.medium,
+        c.low,
+        report
+            .new_findings
+            .map(|n| format!(" ({n} new)"))
+            .unwrap_or_default()
+    );
+
+    let _ = writeln!(out, "\nCONTAINERS ({})", report.containers.len());
+    let _ = writeln!(out, "SCORE  {:<24} {:<23} CRIT HIGH  MED  LOW", "NAME", "IMAGE");
+    for ct in &report.containers {
+        let _ = writeln!(
+            out,
+            "{:>5}  {} {} {}",
+            ct.score,
+            fit(&ct.name, 24),
+            fit(&ct.image, 23),
+            counts_cells(&ct.counts)
+        );
+    }
+    let _ = writeln!(out, "\nIMAGES ({})", report.images.len());
+    let _ = writeln!(out, "SCORE  {:<36} {:<11} CRIT HIGH  MED  LOW", "IMAGE", "ID");
+    for img in &report.images {
+        let _ = writeln!(
+            out,
+            "{:>5}  {} {} {}",
+            img.score,
+            fit(&img.name, 36),
+            fit(&img.short_id, 11),
+            counts_cells(&img.counts)
+        );
+    }
+
+    let subjects = report
+        .containers
+        .iter()
+        .map(|c| (format!("container {}", c.name), &c.findings))
+        .chain(report.images.iter().map(|i| (format!("image {}", i.name), &i.findings)));
+    let mut header = false;
+    for (name, findings) in subjects {
+        let shown: Vec<_> = findings
+            .iter()
+            .filter(|f| details || f.severity >= Severity::Medium)
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        if !header {
+            let _ = writeln!(
+                out,
+                "\nFINDINGS{}",
+                if details { "" } else { " (medium and above; --details for all, with fixes)" }
+            );
+            header = true;
+        }
+        let _ = writeln!(out, "{}", fit(&name, 79).trim_end());
+        for f in shown {
+            let _ = writeln!(out, "  {} {}", tag(f.severity), fit(&f.title, 73).trim_end());
+            let _ = writeln!(out, "       {}", fit(&f.evidence, 72).trim_end());
+            if details {
+                let _ = writeln!(out, "       rule {} · {:.1} points", f.rule, f.points);
+                for line in textwrap(&format!("Fix: {}", f.fix), 72) {
+                    let _ = writeln!(out, "       {line}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Greedy word wrap.
+fn textwrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_pads_and_truncates() {
+        assert_eq!(fit("ab", 4), "ab  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn wrap_respects_width() {
+        let lines = textwrap("one two three four five six seven", 10);
+        assert!(lines.iter().all(|l| l.chars().count() <= 10), "{lines:?}");
+        assert_eq!(lines.join(" "), "one two three four five six seven");
+    }
+}

@@ -1,0 +1,249 @@
+//! Image checks: one function per `image.*` rule.
+
+use super::{Hit, Policy};
+use crate::facts::{EnvVar, ImageFacts};
+use crate::finding::Severity;
+use crate::rules::container::is_root_user;
+
+/// An image check: facts in, hits out.
+pub type ImageCheck = fn(&ImageFacts, &Policy) -> Vec<Hit>;
+
+/// Every image check, keyed by its rule id.
+pub const CHECKS: &[(&str, ImageCheck)] = &[
+    ("image.root-user", root_user),
+    ("image.env-secret", env_secret),
+    ("image.history-secret", history_secret),
+    ("image.stale", stale),
+    ("image.latest-tag", latest_tag),
+    ("image.no-healthcheck", no_healthcheck),
+    ("image.remote-add", remote_add),
+    ("image.dangling", dangling),
+];
+
+fn root_user(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    if !is_root_user(&img.user) {
+        return vec![];
+    }
+    let shown = if img.user.is_empty() { "(none)" } else { img.user.as_str() };
+    vec![Hit::new("image.root-user", "Config.User", format!("USER {shown}"))]
+}
+
+fn secret_hit(rule: &'static str, location: String, name: &str, m: crate::secrets::SecretMatch) -> Hit {
+    Hit {
+        rule,
+        severity: Some(m.severity.max(Severity::High)),
+        location,
+        evidence: format!("{name}={} — {}", m.redacted, m.title),
+        secret_digest: Some(m.digest),
+    }
+}
+
+fn env_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    let Ok(scanner) = crate::secrets::builtin() else {
+        return vec![];
+    };
+    img.env
+        .iter()
+        .filter_map(|e| {
+            let m = scanner.classify_env(&e.name, &e.value)?;
+            Some(secret_hit("image.env-secret", format!("env:{}", e.name), &e.name, m))
+        })
+        .collect()
+}
+
+/// Splits the build-arg prefix the classic builder and BuildKit record for a
+/// RUN that used build args: `|2 A=1 B=2 /bin/sh -c make` gives
+/// (`[A=1, B=2]`, `/bin/sh -c make`). Values with spaces are not quoted in
+/// history, so each pair is taken up to the next space.
+pub fn split_build_args(created_by: &str) -> (Vec<EnvVar>, &str) {
+    let Some(rest) = created_by.strip_prefix('|') else {
+        return (vec![], created_by);
+    };
+    let Some((count, mut rest)) = rest.split_once(' ') else {
+        return (vec![], created_by);
+    };
+    let Ok(n) = count.parse::<usize>() else {
+        return (vec![], created_by);
+    };
+    let mut args = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        let (pair, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        args.push(EnvVar::parse(pair));
+        rest = tail;
+    }
+    (args, rest)
+}
+
+/// `ENV` steps recorded by the classic builder: `/bin/sh -c #(nop)  ENV A=b`.
+fn nop_env(cmd: &str) -> Option<EnvVar> {
+    let rest = cmd.split_once("#(nop)")?.1.trim_start();
+    let rest = rest.strip_prefix("ENV ")?.trim();
+    Some(EnvVar::parse(rest))
+}
+
+fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    let Ok(scanner) = crate::secrets::builtin() else {
+        return vec![];
+    };
+    let mut hits = Vec::new();
+    for (i, h) in img.history.iter().enumerate() {
+        let step = format!("history[{i}]");
+        let (args, command) = split_build_args(&h.created_by);
+        for arg in &args {
+            if let Some(m) = scanner.classify_env(&arg.name, &arg.value) {
+                hits.push(secret_hit("image.history-secret", format!("{step}:arg:{}", arg.name), &arg.name, m));
+            }
+        }
+        if let Some(env) = nop_env(command) {
+            // An ENV still in the config is the env-secret finding; one that a
+            // later ENV overwrote lives on only here.
+            if img.env.contains(&env) {
+                continue;
+            }
+            if let Some(m) = scanner.classify_env(&env.name, &env.value) {
+                hits.push(secret_hit("image.history-secret", format!("{step}:env:{}", env.name), &env.name, m));
+            }
+            continue;
+        }
+        for m in scanner.scan_text(command) {
+            let label = m.rule_id.clone();
+            hits.push(secret_hit("image.history-secret", format!("{step}:{label}"), "RUN", m));
+        }
+    }
+    hits
+}
+
+fn stale(img: &ImageFacts, policy: &Policy) -> Vec<Hit> {
+    let Some(created) = img.created_unix else {
+        return vec![];
+    };
+    let age_days = (policy.now_unix - created) / 86_400;
+    if age_days < i64::from(policy.stale_after_days) {
+        return vec![];
+    }
+    vec![Hit::new(
+        "image.stale",
+        "Created",
+        format!(
+            "built {age_days} days ago ({}), policy {} days",
+            img.created.as_deref().unwrap_or("?"),
+            policy.stale_after_days
+        ),
+    )]
+}
+
+fn latest_tag(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    img.tags
+        .iter()
+        .filter(|t| t.ends_with(":latest"))
+        .map(|t| Hit::new("image.latest-tag", format!("tag:{t}"), t.clone()))
+        .collect()
+}
+
+fn no_healthcheck(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    match img.healthcheck {
+        Some(true) => vec![],
+        Some(false) => vec![Hit::new("image.no-healthcheck", "Config.Healthcheck", "HEALTHCHECK NONE")],
+        None => vec![Hit::new("image.no-healthcheck", "Config.Healthcheck", "no HEALTHCHECK")],
+    }
+}
+
+fn remote_add(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    img.history
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let cmd = h.created_by.as_str();
+            let add = cmd.find("ADD ")?;
+            let args = &cmd[add + 4..];
+            let url = args
+                .split_whitespace()
+                .find(|a| a.starts_with("http://") || a.starts_with("https://"))?;
+            Some(Hit::new("image.remote-add", format!("history[{i}]"), format!("ADD {url}")))
+        })
+        .collect()
+}
+
+fn dangling(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
+    if !img.tags.is_empty() {
+        return vec![];
+    }
+    vec![Hit::new("image.dangling", "RepoTags", "no tags")]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{builtin, testdata};
+
+    fn findings(name: &str, policy: &Policy) -> Vec<crate::Finding> {
+        builtin().expect("catalogue").evaluate_image(&testdata::image(name), policy)
+    }
+
+    fn policy_at(now_unix: i64) -> Policy {
+        Policy { stale_after_days: 90, now_unix }
+    }
+
+    #[test]
+    fn build_args_are_split() {
+        let (args, rest) = split_build_args("|2 NPM_TOKEN=npm_abc HTTP_PROXY= /bin/sh -c npm ci");
+        assert_eq!(args.len(), 2);
+        assert_eq!(args[0].name, "NPM_TOKEN");
+        assert_eq!(args[1].value, "");
+        assert_eq!(rest, "/bin/sh -c npm ci");
+        assert_eq!(split_build_args("/bin/sh -c ls").1, "/bin/sh -c ls");
+        assert_eq!(split_build_args("|x A=1").1, "|x A=1");
+    }
+
+    #[test]
+    fn risky_image_findings() {
+        let created = testdata::image("risky").created_unix.expect("created");
+        let f = findings("risky", &policy_at(created + 86_400));
+        let rules: Vec<&str> = f.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"image.root-user"), "{rules:?}");
+        assert!(rules.contains(&"image.no-healthcheck"), "{rules:?}");
+        assert!(rules.contains(&"image.latest-tag"), "{rules:?}");
+        assert!(!rules.contains(&"image.stale"), "{rules:?}");
+        let env: Vec<_> = f.iter().filter(|f| f.rule == "image.env-secret").collect();
+        assert_eq!(env.len(), 1, "only the real key, not the placeholder: {env:?}");
+        assert!(env[0].location.starts_with("env:"));
+        let hist: Vec<_> = f.iter().filter(|f| f.rule == "image.history-secret").collect();
+        assert!(hist.iter().any(|f| f.location.contains(":arg:NPM_TOKEN")), "{hist:?}");
+        assert!(hist.iter().any(|f| f.location.contains("github-token")), "{hist:?}");
+        assert!(hist.iter().any(|f| f.location.contains(":env:")), "overwritten ENV: {hist:?}");
+        for f in &f {
+            assert!(!f.evidence.contains("R4nd0mT0k3n"), "{}", f.evidence);
+        }
+    }
+
+    #[test]
+    fn stale_by_policy() {
+        let created = testdata::image("risky").created_unix.expect("created");
+        let f = findings("risky", &policy_at(created + 91 * 86_400));
+        assert!(f.iter().any(|f| f.rule == "image.stale"));
+        let f = findings("risky", &policy_at(created + 89 * 86_400));
+        assert!(!f.iter().any(|f| f.rule == "image.stale"));
+    }
+
+    #[test]
+    fn hardened_image_is_clean() {
+        let img = testdata::image("hardened");
+        let f = findings("hardened", &policy_at(img.created_unix.expect("created")));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn remote_add_and_dangling() {
+        let mut img = testdata::image("hardened");
+        img.tags.clear();
+        img.history.push(crate::facts::HistoryFact {
+            created_by: "/bin/sh -c #(nop) ADD https://example.com/tool.tgz /opt/".into(),
+            empty_layer: false,
+        });
+        let f = builtin()
+            .expect("catalogue")
+            .evaluate_image(&img, &policy_at(img.created_unix.expect("created")));
+        let rules: Vec<&str> = f.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["image.remote-add", "image.dangling"]);
+    }
+}

@@ -1,0 +1,430 @@
+//! Secret detection: token formats and assignments, as data.
+//!
+//! The rules live in `rules.toml` (embedded). A single Aho-Corasick automaton
+//! over every rule's keywords runs first; a rule's regex only runs on text in
+//! which one of its keywords occurs (gitleaks does the same). Matches never
+//! carry the secret: only its [`digest`] and a [`redact`]ed preview leave this
+//! module, so nothing downstream can store or print a value by mistake.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use regex::Regex;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::finding::Severity;
+
+const RULES_TOML: &str = include_str!("rules.toml");
+
+/// Errors of the secrets module: a rules file that does not load or compile.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretsError {
+    /// The TOML does not parse or has the wrong shape.
+    #[error("secret rules file does not parse: {source}")]
+    Parse {
+        /// The TOML error.
+        #[from]
+        source: toml::de::Error,
+    },
+    /// A rule's regex does not compile.
+    #[error("secret rule `{rule}` has an invalid regex: {source}")]
+    Regex {
+        /// Rule id.
+        rule: String,
+        /// The regex error.
+        source: regex::Error,
+    },
+    /// A rule has an unknown severity.
+    #[error("secret rule `{rule}` has an unknown severity `{severity}`")]
+    Severity {
+        /// Rule id.
+        rule: String,
+        /// What the file said.
+        severity: String,
+    },
+    /// The keyword automaton could not be built.
+    #[error("secret rule keywords do not build an automaton: {0}")]
+    Keywords(#[from] aho_corasick::BuildError),
+}
+
+#[derive(Deserialize)]
+struct RulesFile {
+    version: u32,
+    rule: Vec<RuleDef>,
+    env: EnvDef,
+    placeholders: PlaceholderDef,
+}
+
+#[derive(Deserialize)]
+struct RuleDef {
+    id: String,
+    title: String,
+    severity: String,
+    keywords: Vec<String>,
+    regex: String,
+    entropy: Option<f64>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    negative_examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct EnvDef {
+    secret_name: String,
+    reference_name: String,
+    min_length: usize,
+    min_entropy: f64,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    negative_examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PlaceholderDef {
+    exact: Vec<String>,
+    contains: Vec<String>,
+}
+
+/// One compiled secret rule.
+#[derive(Debug)]
+pub struct SecretRule {
+    /// Stable id, e.g. `github-token`.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Severity of a match.
+    pub severity: Severity,
+    regex: Regex,
+    entropy: Option<f64>,
+    examples: Vec<String>,
+    negative_examples: Vec<String>,
+}
+
+/// A secret found in some text or env var. Holds no secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMatch {
+    /// The secret rule that matched (`env-name` for name-based env matches).
+    pub rule_id: String,
+    /// The rule's title.
+    pub title: String,
+    /// Severity of the match.
+    pub severity: Severity,
+    /// A few leading characters and the length.
+    pub redacted: String,
+    /// [`digest`] of the value: for fingerprints, never shown.
+    pub digest: String,
+}
+
+/// The compiled rule set.
+#[derive(Debug)]
+pub struct SecretScanner {
+    /// Version of the rules file, for cache keys.
+    pub version: u32,
+    rules: Vec<SecretRule>,
+    keywords: AhoCorasick,
+    keyword_rule: Vec<usize>,
+    env_secret_name: Regex,
+    env_reference_name: Regex,
+    env_min_length: usize,
+    env_min_entropy: f64,
+    env_examples: Vec<String>,
+    env_negative_examples: Vec<String>,
+    placeholder_exact: Vec<String>,
+    placeholder_contains: Vec<String>,
+}
+
+/// Hex SHA-256 of a secret value with a domain prefix: goes into
+/// fingerprints only, so a rotated secret is a new finding.
+pub fn digest(value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"dockward-secret-v1\0");
+    h.update(value.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// A preview that identifies a secret without revealing it: up to four
+/// leading characters (fewer for short values) and the length.
+pub fn redact(value: &str) -> String {
+    let n = value.chars().count();
+    let keep = match n {
+        0..=7 => 0,
+        8..=15 => 2,
+        _ => 4,
+    };
+    let head: String = value.chars().take(keep).collect();
+    format!("{head}… ({n} chars)")
+}
+
+/// Shannon entropy of the value's bytes, in bits per byte.
+pub fn entropy(value: &str) -> f64 {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for b in bytes {
+        counts[*b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The built-in scanner, compiled once. The embedded rules are checked by
+/// the test suite, so failing to compile them is a build defect; the error
+/// still surfaces as a value for `dockward rules check`.
+pub fn builtin() -> Result<&'static SecretScanner, &'static SecretsError> {
+    static SCANNER: OnceLock<Result<SecretScanner, SecretsError>> = OnceLock::new();
+    SCANNER
+        .get_or_init(|| SecretScanner::from_toml(RULES_TOML))
+        .as_ref()
+}
+
+impl SecretScanner {
+    /// Compiles a rules file.
+    pub fn from_toml(text: &str) -> Result<SecretScanner, SecretsError> {
+        let file: RulesFile = toml::from_str(text)?;
+        let mut rules = Vec::with_capacity(file.rule.len());
+        let mut patterns = Vec::new();
+        let mut keyword_rule = Vec::new();
+        for def in file.rule {
+            let severity = Severity::parse(&def.severity).ok_or_else(|| SecretsError::Severity {
+                rule: def.id.clone(),
+                severity: def.severity.clone(),
+            })?;
+            let regex = Regex::new(&def.regex).map_err(|source| SecretsError::Regex {
+                rule: def.id.clone(),
+                source,
+            })?;
+            for kw in &def.keywords {
+                patterns.push(kw.to_ascii_lowercase());
+                keyword_rule.push(rules.len());
+            }
+            rules.push(SecretRule {
+                id: def.id,
+                title: def.title,
+                severity,
+                regex,
+                entropy: def.entropy,
+                examples: def.examples,
+                negative_examples: def.negative_examples,
+            });
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&patterns)?;
+        let compile = |rule: &str, re: &str| {
+            Regex::new(re).map_err(|source| SecretsError::Regex {
+                rule: rule.to_string(),
+                source,
+            })
+        };
+        Ok(SecretScanner {
+            version: file.version,
+            rules,
+            keywords,
+            keyword_rule,
+            env_secret_name: compile("env.secret_name", &file.env.secret_name)?,
+            env_reference_name: compile("env.reference_name", &file.env.reference_name)?,
+            env_min_length: file.env.min_length,
+            env_min_entropy: file.env.min_entropy,
+            env_examples: file.env.examples,
+            env_negative_examples: file.env.negative_examples,
+            placeholder_exact: file.placeholders.exact,
+            placeholder_contains: file
+                .placeholders
+                .contains
+                .into_iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    /// The compiled rules.
+    pub fn rules(&self) -> &[SecretRule] {
+        &self.rules
+    }
+
+    /// Whether a value is a placeholder or a reference rather than a secret.
+    pub fn is_placeholder(&self, value: &str) -> bool {
+        let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        let lower = v.to_ascii_lowercase();
+        if v.is_empty() || v.starts_with('$') {
+            return true;
+        }
+        if self.placeholder_exact.iter().any(|p| p == &lower) {
+            return true;
+        }
+        if self.placeholder_contains.iter().any(|p| lower.contains(p.as_str())) {
+            return true;
+        }
+        // One character repeated (`aaaaaaaa`, `00000000`) is filler.
+        let mut chars = v.chars();
+        let first = chars.next();
+        first.is_some() && chars.all(|c| Some(c) == first)
+    }
+
+    /// Finds secrets in free text (a build step, a file, an env value).
+    /// Each distinct value is reported once, by the first rule that found it.
+    pub fn scan_text(&self, text: &str) -> Vec<SecretMatch> {
+        let mut wanted = vec![false; self.rules.len()];
+        for m in self.keywords.find_overlapping_iter(text) {
+            wanted[self.keyword_rule[m.pattern().as_usize()]] = true;
+        }
+        let mut out: Vec<SecretMatch> = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !wanted[i] {
+                continue;
+            }
+            for caps in rule.regex.captures_iter(text) {
+                let Some(m) = caps.name("secret").or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let value = m.as_str();
+                if self.is_placeholder(value) {
+                    continue;
+                }
+                if let Some(min) = rule.entropy {
+                    if entropy(value) < min {
+                        continue;
+                    }
+                }
+                let digest = digest(value);
+                if out.iter().any(|o| o.digest == digest) {
+                    continue;
+                }
+                out.push(SecretMatch {
+                    rule_id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    severity: rule.severity,
+                    redacted: redact(value),
+                    digest,
+                });
+            }
+        }
+        out
+    }
+
+    /// Decides whether one environment variable holds a secret: either its
+    /// value is a known token format, or its name looks secret and its value
+    /// looks real (long enough, not a placeholder, not too uniform).
+    pub fn classify_env(&self, name: &str, value: &str) -> Option<SecretMatch> {
+        if let Some(m) = self.scan_text(value).into_iter().next() {
+            return Some(m);
+        }
+        if !self.env_secret_name.is_match(name) || self.env_reference_name.is_match(name) {
+            return None;
+        }
+        let v = value.trim();
+        if v.chars().count() < self.env_min_length
+            || self.is_placeholder(v)
+            || entropy(v) < self.env_min_entropy
+        {
+            return None;
+        }
+        Some(SecretMatch {
+            rule_id: "env-name".into(),
+            title: "Secret-looking environment variable".into(),
+            severity: Severity::High,
+            redacted: redact(v),
+            digest: digest(v),
+        })
+    }
+
+    /// Runs every rule's examples and negative examples, and the env
+    /// examples. Returns one line per failure; empty means all pass.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for rule in &self.rules {
+            if rule.examples.is_empty() {
+                failures.push(format!("{}: has no examples", rule.id));
+            }
+            for ex in &rule.examples {
+                if !self.scan_text(ex).iter().any(|m| m.rule_id == rule.id) {
+                    failures.push(format!("{}: example not matched: {ex}", rule.id));
+                }
+            }
+            for ex in &rule.negative_examples {
+                if self.scan_text(ex).iter().any(|m| m.rule_id == rule.id) {
+                    failures.push(format!("{}: negative example matched: {ex}", rule.id));
+                }
+            }
+        }
+        let env = |entry: &String| {
+            let (n, v) = entry.split_once('=').unwrap_or((entry.as_str(), ""));
+            self.classify_env(n, v)
+        };
+        for ex in &self.env_examples {
+            if env(ex).is_none() {
+                failures.push(format!("env: example not matched: {ex}"));
+            }
+        }
+        for ex in &self.env_negative_examples {
+            if env(ex).is_some() {
+                failures.push(format!("env: negative example matched: {ex}"));
+            }
+        }
+        failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanner() -> &'static SecretScanner {
+        builtin().expect("embedded rules compile")
+    }
+
+    #[test]
+    fn every_rule_passes_its_examples() {
+        let failures = scanner().check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+        assert!(scanner().rules().len() >= 15);
+    }
+
+    #[test]
+    fn redaction_never_contains_the_value() {
+        let v = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+        let r = redact(v);
+        assert_eq!(r, "ghp_… (40 chars)");
+        assert!(!r.contains(&v[4..10]));
+        assert_eq!(redact("short"), "… (5 chars)");
+        let m = scanner().classify_env("GITHUB_TOKEN", v).expect("found");
+        assert_eq!(m.rule_id, "github-token");
+        assert!(!format!("{m:?}").contains(&v[4..]));
+    }
+
+    #[test]
+    fn keyword_prefilter_gates_regexes() {
+        // Matches the generic regex shape but has none of its keywords.
+        assert!(scanner().scan_text("color=Xk9mQ2vL8pR4").is_empty());
+        assert_eq!(scanner().scan_text("pwd=Xk9mQ2vL8pR4").len(), 1);
+    }
+
+    #[test]
+    fn rules_file_errors_are_clear() {
+        let bad = RULES_TOML.replace(r#"severity = "medium""#, r#"severity = "urgent""#);
+        let err = SecretScanner::from_toml(&bad).expect_err("bad severity");
+        assert!(err.to_string().contains("unknown severity `urgent`"), "{err}");
+        let bad = RULES_TOML.replace(r"\b(?P<secret>npm_", r"\b(?P<secret>npm_(");
+        let err = SecretScanner::from_toml(&bad).expect_err("bad regex");
+        assert!(err.to_string().contains("`npm-token`"), "{err}");
+    }
+
+    #[test]
+    fn same_value_is_reported_once() {
+        let t = "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+        assert_eq!(scanner().scan_text(t).len(), 1);
+    }
+}

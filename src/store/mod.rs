@@ -1,0 +1,475 @@
+//! The SQLite store: scans, findings by fingerprint, first and last seen,
+//! and per-subject scores.
+//!
+//! Opening never destroys anything: a file that is not SQLite, or a SQLite
+//! database that is not Dockward's, is an error and is left as it was.
+//! The database runs in WAL mode with a busy timeout so the app and the CLI
+//! can use it at once. A scan's results are written in one transaction when
+//! it finishes; see the schema in `migrations/` for the rest of the model.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+use ts_rs::TS;
+
+use crate::finding::{Finding, Severity, Subject};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file exists and is not a SQLite database.
+    #[error("{path} exists and is not a SQLite database; Dockward will not touch it (choose another path with --db)")]
+    NotADatabase {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A SQLite database that Dockward did not create.
+    #[error("{path} is a SQLite database that Dockward did not create ({reason}); it was left unchanged (choose another path with --db)")]
+    Foreign {
+        /// The path.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The file could not be read or its folder created.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// SQLite refused to open the file.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// The SQLite error.
+        source: sqlx::Error,
+    },
+    /// Migrating the schema failed (for example, a database from a newer Dockward).
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        /// The path.
+        path: PathBuf,
+        /// The migration error.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A query failed.
+    #[error("database error while {operation}: {source}")]
+    Query {
+        /// What we were doing.
+        operation: &'static str,
+        /// The SQLite error.
+        source: sqlx::Error,
+    },
+}
+
+fn query_err(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { operation, source }
+}
+
+/// Kinds of scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ScanKind {
+    /// Images and containers with their settings.
+    Inventory,
+    /// One image's layers.
+    Layers,
+    /// Host posture.
+    Host,
+}
+
+impl ScanKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ScanKind::Inventory => "inventory",
+            ScanKind::Layers => "layers",
+            ScanKind::Host => "host",
+        }
+    }
+}
+
+/// How a scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ScanStatus {
+    /// Still running (or its process died and no one has noticed yet).
+    Running,
+    /// Finished; its findings are recorded.
+    Complete,
+    /// Stopped before the end (engine went away, process killed); nothing of it recorded.
+    Interrupted,
+    /// Could not run.
+    Failed,
+}
+
+impl FromStr for ScanStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "running" => ScanStatus::Running,
+            "complete" => ScanStatus::Complete,
+            "interrupted" => ScanStatus::Interrupted,
+            "failed" => ScanStatus::Failed,
+            other => return Err(format!("unknown scan status {other}")),
+        })
+    }
+}
+
+/// One scan as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ScanRecord {
+    /// Scan id.
+    pub id: i64,
+    /// `inventory`, `layers` or `host`.
+    pub kind: String,
+    /// Engine endpoint.
+    pub engine: String,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended.
+    pub finished_at: Option<String>,
+    /// How it ended.
+    pub status: ScanStatus,
+    /// Why it did not complete.
+    pub error: Option<String>,
+    /// Findings by severity, most severe first: critical, high, medium, low, info.
+    pub counts: [i64; 5],
+}
+
+/// What finishing a scan recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// The scan id.
+    pub scan_id: i64,
+    /// Findings seen for the first time in this scan.
+    pub new_findings: i64,
+}
+
+/// An open database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Whether process `pid` still runs. Where that cannot be known, assume it
+/// does: a scan is then marked interrupted only by its own process or after
+/// a day (see [`Store::open`]).
+fn process_alive(pid: i64) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+impl Store {
+    /// The default database: `<data dir>/dockward/dockward.db`
+    /// (`~/.local/share` on Linux, `~/Library/Application Support` on macOS,
+    /// `%APPDATA%` on Windows).
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::data_dir().map(|d| d.join("dockward").join("dockward.db"))
+    }
+
+    /// Opens (creating if missing) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        match std::fs::File::open(path) {
+            Ok(mut f) => {
+                use std::io::Read;
+                let mut head = Vec::with_capacity(16);
+                f.by_ref().take(16).read_to_end(&mut head).map_err(io)?;
+                if !head.is_empty() && head.as_slice() != SQLITE_MAGIC.as_slice() {
+                    return Err(StoreError::NotADatabase {
+                        path: path.to_path_buf(),
+                    });
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(io)?;
+                }
+            }
+            Err(e) => return Err(io(e)),
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+        };
+        store.refuse_foreign().await?;
+        MIGRATOR
+            .run(&store.pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        store.mark_dead_scans().await?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn refuse_foreign(&self) -> Result<(), StoreError> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|source| StoreError::Open {
+            path: self.path.clone(),
+            source,
+        })?;
+        if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+                reason: format!("it has tables {} and no migration history", tables.join(", ")),
+            });
+        }
+        if tables.iter().any(|t| t == "_sqlx_migrations") && !tables.iter().any(|t| t == "scan") {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+                reason: "its migration history is not Dockward's".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Marks `running` scans whose process is gone (or that began over a day
+    /// ago) as interrupted.
+    async fn mark_dead_scans(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query("SELECT id, pid, started_at FROM scan WHERE status = 'running'")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("looking for unfinished scans"))?;
+        let day_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 86_400;
+        let me = i64::from(std::process::id());
+        for row in rows {
+            let id: i64 = row.get("id");
+            let pid: i64 = row.get("pid");
+            let started: String = row.get("started_at");
+            let old = crate::engine::convert::parse_time(&started).is_some_and(|t| t < day_ago);
+            if pid != me && (!process_alive(pid) || old) {
+                self.end_scan(id, ScanStatus::Interrupted, "the process running it stopped before it finished")
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the start of a scan; returns its id.
+    pub async fn begin_scan(&self, kind: ScanKind, engine: &str, scope: &str) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO scan (kind, engine, scope, started_at, status, pid) VALUES (?, ?, ?, ?, 'running', ?)",
+        )
+        .bind(kind.as_str())
+        .bind(engine)
+        .bind(scope)
+        .bind(now_rfc3339())
+        .bind(i64::from(std::process::id()))
+        .execute(&self.pool)
+        .await
+        .map_err(query_err("starting a scan"))?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    /// Ends a scan without results (interrupted or failed). Nothing it found
+    /// is recorded; earlier scans are untouched.
+    pub async fn end_scan(&self, scan_id: i64, status: ScanStatus, error: &str) -> Result<(), StoreError> {
+        let status = match status {
+            ScanStatus::Failed => "failed",
+            _ => "interrupted",
+        };
+        sqlx::query("UPDATE scan SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'running'")
+            .bind(status)
+            .bind(error)
+            .bind(now_rfc3339())
+            .bind(scan_id)
+            .execute(&self.pool)
+            .await
+            .map_err(query_err("ending a scan"))?;
+        Ok(())
+    }
+
+    /// Records everything a scan found and marks it complete, in one
+    /// transaction: either all of it lands or none does.
+    pub async fn complete_scan(
+        &self,
+        scan_id: i64,
+        findings: &[Finding],
+        scores: &[(Subject, u8)],
+    ) -> Result<ScanSummary, StoreError> {
+        let now = now_rfc3339();
+        let mut tx = self.pool.begin().await.map_err(query_err("beginning a transaction"))?;
+        let mut counts = [0i64; 5];
+        for f in findings {
+            let i = Severity::ALL_DESC.iter().position(|s| *s == f.severity).unwrap_or(4);
+            counts[i] += 1;
+            sqlx::query(
+                "INSERT INTO finding (fingerprint, rule_id, severity, subject_kind, subject_key, subject_name, subject_id, location, evidence, first_seen_scan, last_seen_scan, first_seen_at, last_seen_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (fingerprint) DO UPDATE SET
+                   severity = excluded.severity, subject_name = excluded.subject_name,
+                   subject_id = excluded.subject_id, evidence = excluded.evidence,
+                   last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at",
+            )
+            .bind(&f.fingerprint)
+            .bind(&f.rule)
+            .bind(f.severity.as_str())
+            .bind(f.subject.kind.as_str())
+            .bind(&f.subject.key)
+            .bind(&f.subject.name)
+            .bind(&f.subject.id)
+            .bind(&f.location)
+            .bind(&f.evidence)
+            .bind(scan_id)
+            .bind(scan_id)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("recording a finding"))?;
+            sqlx::query("INSERT OR IGNORE INTO sighting (scan_id, fingerprint) VALUES (?, ?)")
+                .bind(scan_id)
+                .bind(&f.fingerprint)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("recording a sighting"))?;
+        }
+        for (subject, score) in scores {
+            sqlx::query(
+                "INSERT OR REPLACE INTO subject_score (scan_id, subject_kind, subject_key, subject_name, score) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(scan_id)
+            .bind(subject.kind.as_str())
+            .bind(&subject.key)
+            .bind(&subject.name)
+            .bind(i64::from(*score))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("recording a score"))?;
+        }
+        let updated = sqlx::query(
+            "UPDATE scan SET status = 'complete', finished_at = ?, critical = ?, high = ?, medium = ?, low = ?, info = ?
+             WHERE id = ? AND status = 'running'",
+        )
+        .bind(&now)
+        .bind(counts[0])
+        .bind(counts[1])
+        .bind(counts[2])
+        .bind(counts[3])
+        .bind(counts[4])
+        .bind(scan_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_err("completing a scan"))?;
+        if updated.rows_affected() != 1 {
+            // Someone marked it interrupted meanwhile: keep their verdict.
+            tx.rollback().await.map_err(query_err("rolling back"))?;
+            return Err(StoreError::Query {
+                operation: "completing a scan",
+                source: sqlx::Error::RowNotFound,
+            });
+        }
+        let new_findings: i64 = sqlx::query_scalar("SELECT count(*) FROM finding WHERE first_seen_scan = ?")
+            .bind(scan_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(query_err("counting new findings"))?;
+        tx.commit().await.map_err(query_err("committing a scan"))?;
+        Ok(ScanSummary { scan_id, new_findings })
+    }
+
+    /// The most recent scans, newest first.
+    pub async fn scans(&self, limit: i64) -> Result<Vec<ScanRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, engine, started_at, finished_at, status, error, critical, high, medium, low, info
+             FROM scan ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("listing scans"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ScanRecord {
+                id: r.get("id"),
+                kind: r.get("kind"),
+                engine: r.get("engine"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+                status: r.get::<String, _>("status").parse().unwrap_or(ScanStatus::Failed),
+                error: r.get("error"),
+                counts: [r.get("critical"), r.get("high"), r.get("medium"), r.get("low"), r.get("info")],
+            })
+            .collect())
+    }
+
+    /// Fingerprints a scan saw.
+    pub async fn sightings(&self, scan_id: i64) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT fingerprint FROM sighting WHERE scan_id = ? ORDER BY fingerprint")
+            .bind(scan_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("listing sightings"))
+    }
+
+    /// When a finding was first seen (RFC 3339), if ever.
+    pub async fn first_seen(&self, fingerprint: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT first_seen_at FROM finding WHERE fingerprint = ?")
+            .bind(fingerprint)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_err("reading a finding"))
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests;
