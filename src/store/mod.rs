@@ -184,6 +184,32 @@ fn process_alive(pid: i64) -> bool {
     }
 }
 
+/// Refuses a SQLite database that Dockward did not create.
+async fn refuse_foreign(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            reason: format!("it has tables {} and no migration history", tables.join(", ")),
+        });
+    }
+    if tables.iter().any(|t| t == "_sqlx_migrations") && !tables.iter().any(|t| t == "scan") {
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            reason: "its migration history is not Dockward's".into(),
+        });
+    }
+    Ok(())
+}
+
 impl Store {
     /// The default database: `<data dir>/dockward/dockward.db`
     /// (`~/.local/share` on Linux, `~/Library/Application Support` on macOS,
@@ -216,6 +242,24 @@ impl Store {
             }
             Err(e) => return Err(io(e)),
         }
+        if path.exists() {
+            // Look before touching: a read-only connection changes nothing,
+            // whereas switching to WAL would rewrite a foreign file's header.
+            let probe = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(probe)
+                .await
+                .map_err(|source| StoreError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            let verdict = refuse_foreign(&pool, path).await;
+            pool.close().await;
+            verdict?;
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -234,7 +278,6 @@ impl Store {
             pool,
             path: path.to_path_buf(),
         };
-        store.refuse_foreign().await?;
         MIGRATOR
             .run(&store.pool)
             .await
@@ -249,31 +292,6 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    async fn refuse_foreign(&self) -> Result<(), StoreError> {
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|source| StoreError::Open {
-            path: self.path.clone(),
-            source,
-        })?;
-        if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
-            return Err(StoreError::Foreign {
-                path: self.path.clone(),
-                reason: format!("it has tables {} and no migration history", tables.join(", ")),
-            });
-        }
-        if tables.iter().any(|t| t == "_sqlx_migrations") && !tables.iter().any(|t| t == "scan") {
-            return Err(StoreError::Foreign {
-                path: self.path.clone(),
-                reason: "its migration history is not Dockward's".into(),
-            });
-        }
-        Ok(())
     }
 
     /// Marks `running` scans whose process is gone (or that began over a day
