@@ -1,1 +1,78 @@
-fn main() {}
+//! Dockward's desktop app: a thin Tauri shell. Every command calls the core
+//! crate and returns its serialisable types; nothing here computes findings.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod error;
+
+use std::path::PathBuf;
+
+use dockward::engine::Engine;
+use dockward::inventory::{self, InventoryReport};
+use dockward::rules::{Policy, RuleMeta};
+use dockward::store::Store;
+use tokio::sync::Mutex;
+
+use error::AppError;
+
+/// Shared by commands: the database, opened on first use so that a bad
+/// database path shows as an error in the window rather than a crash.
+struct AppState {
+    db_path: Option<PathBuf>,
+    store: Mutex<Option<Store>>,
+}
+
+impl AppState {
+    async fn store(&self) -> Result<Store, AppError> {
+        let mut guard = self.store.lock().await;
+        if let Some(s) = guard.as_ref() {
+            return Ok(s.clone());
+        }
+        let path = self.db_path.clone().ok_or_else(|| AppError::Store {
+            message: "no data folder for the database; set DOCKWARD_DB".into(),
+            path: String::new(),
+        })?;
+        let store = Store::open(&path).await.map_err(|e| AppError::Store {
+            message: e.to_string(),
+            path: path.display().to_string(),
+        })?;
+        *guard = Some(store.clone());
+        Ok(store)
+    }
+}
+
+/// Lists every image and container with findings and scores, and records the
+/// run as a scan. Read-only towards the engine.
+#[tauri::command]
+async fn inventory(state: tauri::State<'_, AppState>) -> Result<InventoryReport, AppError> {
+    let store = state.store().await?;
+    let engine = Engine::connect_default().await?;
+    let db = store.path().display().to_string();
+    inventory::run(&engine, Some(&store), &Policy::now())
+        .await
+        .map_err(|e| AppError::from_inventory(e, &db))
+}
+
+/// The rule catalogue, for the rules reference in the UI.
+#[tauri::command]
+fn rule_catalogue() -> Result<Vec<RuleMeta>, AppError> {
+    dockward::rules::builtin()
+        .map(|c| c.rules().to_vec())
+        .map_err(|e| AppError::Internal { message: e.to_string() })
+}
+
+fn main() {
+    let db_path = std::env::var_os("DOCKWARD_DB")
+        .map(PathBuf::from)
+        .or_else(Store::default_path);
+    let result = tauri::Builder::default()
+        .manage(AppState {
+            db_path,
+            store: Mutex::new(None),
+        })
+        .invoke_handler(tauri::generate_handler![inventory, rule_catalogue])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: Dockward could not start its window: {e}");
+        std::process::exit(1);
+    }
+}

@@ -29,7 +29,7 @@ created: string | null,
 /**
  * Size in bytes.
  */
-size: bigint, 
+size: number, 
 /**
  * Names of containers made from it.
  */

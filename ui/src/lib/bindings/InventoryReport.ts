@@ -19,11 +19,11 @@ generated_at: string,
 /**
  * The scan recorded for it, when a store was used.
  */
-scan_id: bigint | null, 
+scan_id: number | null, 
 /**
  * Findings seen for the first time in this scan, when a store was used.
  */
-new_findings: bigint | null, 
+new_findings: number | null, 
 /**
  * All findings by severity.
  */

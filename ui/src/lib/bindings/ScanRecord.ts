@@ -8,7 +8,7 @@ export type ScanRecord = {
 /**
  * Scan id.
  */
-id: bigint, 
+id: number, 
 /**
  * `inventory`, `layers` or `host`.
  */
@@ -36,4 +36,4 @@ error: string | null,
 /**
  * Findings by severity, most severe first: critical, high, medium, low, info.
  */
-counts: [bigint, bigint, bigint, bigint, bigint], };
+counts: [number, number, number, number, number], };

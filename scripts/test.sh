@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Every test Dockward has, from a fresh machine: set-up, a Docker engine,
+# front-end checks, Rust unit/CLI/integration tests, the secret-rule examples,
+# then the built app driven end to end under a virtual display.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+say() { printf '\n\033[1;36m==>\033[0m %s\n' "$*"; }
+
+scripts/setup.sh --test
+
+say "Docker engine"
+eval "$(scripts/test-engine.sh start)"
+export DOCKWARD_TEST_LABEL="run-$$"
+export DOCKWARD_REQUIRE_ENGINE=1
+xvfb_pid="" driver_pid=""
+cleanup() {
+  [ -n "$driver_pid" ] && kill "$driver_pid" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  tests/fixtures/engine-fixtures.sh remove "$DOCKWARD_TEST_LABEL" || true
+  if [ "${DOCKWARD_STARTED_ENGINE:-}" = 1 ]; then scripts/test-engine.sh stop; fi
+}
+trap cleanup EXIT
+
+say "front end: type check, unit tests, build"
+npm run --silent check
+npm test --silent
+npm run --silent build
+
+say "Rust: format, lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "Rust: unit, CLI and real-engine integration tests"
+cargo test --workspace
+
+say "generated TypeScript bindings are committed and current"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+    git status --short -- ui/src/lib/bindings
+    echo "ui/src/lib/bindings differs from the Rust types: commit the regenerated files" >&2
+    exit 1
+  fi
+fi
+
+say "secret rules: compile and run every example"
+cargo run --quiet -- rules check
+
+say "end to end: the built app under Xvfb, driven by tauri-driver"
+cargo build -p dockward-app --quiet
+display=:$((90 + RANDOM % 100))
+Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+export DISPLAY=$display
+"$root/.tools/bin/tauri-driver" --port 4444 >/tmp/dockward-tauri-driver.log 2>&1 &
+driver_pid=$!
+for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.25; done
+DOCKWARD_APP="$root/target/debug/dockward-app" cargo test --manifest-path tests/e2e/Cargo.toml

@@ -1,0 +1,64 @@
+//! Helpers for tests that use the real Docker engine.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Whether the docker CLI reaches an engine. Without one, real-engine tests
+/// are skipped with a message, unless DOCKWARD_REQUIRE_ENGINE=1 (set by
+/// `make test` and CI), where a missing engine fails them.
+pub fn engine_available(test: &str) -> bool {
+    let ok = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("DOCKWARD_REQUIRE_ENGINE").as_deref() != Ok("1"),
+            "{test}: no Docker engine answers, and DOCKWARD_REQUIRE_ENGINE=1"
+        );
+        eprintln!("SKIPPED {test}: no Docker engine answers (make test starts one)");
+    }
+    ok
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine-fixtures.sh")
+}
+
+/// The engine fixtures of one test: created on construction, removed on drop
+/// (also when the test panics), so a developer's engine is left as it was.
+pub struct Fixtures {
+    /// Name prefix: images `PREFIX/…`, containers `PREFIX-…`.
+    pub prefix: String,
+    /// Value of the `dockward.test` label.
+    pub label: String,
+}
+
+impl Fixtures {
+    pub fn create(test: &str) -> Fixtures {
+        let run = std::env::var("DOCKWARD_TEST_LABEL").unwrap_or_else(|_| format!("dev-{}", std::process::id()));
+        let label = format!("{run}-{test}");
+        let prefix = format!("dw{}{}", test.chars().filter(char::is_ascii_alphanumeric).take(6).collect::<String>(), std::process::id());
+        let f = Fixtures { prefix, label };
+        let status = Command::new(script())
+            .args(["create", &f.prefix, &f.label])
+            .status()
+            .expect("run engine-fixtures.sh");
+        assert!(status.success(), "engine-fixtures.sh create failed");
+        f
+    }
+
+    /// Output of a docker CLI command.
+    pub fn docker(&self, args: &[&str]) -> String {
+        let out = Command::new("docker").args(args).output().expect("docker");
+        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Fixtures {
+    fn drop(&mut self) {
+        let _ = Command::new(script()).args(["remove", &self.label]).status();
+    }
+}

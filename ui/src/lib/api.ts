@@ -1,0 +1,26 @@
+import { invoke } from "@tauri-apps/api/core";
+import type { AppError } from "./bindings/AppError";
+import type { InventoryReport } from "./bindings/InventoryReport";
+import type { ImageReport } from "./bindings/ImageReport";
+import type { ContainerReport } from "./bindings/ContainerReport";
+import type { Row } from "./table";
+
+/** Runs an inventory in the core (and records it as a scan). */
+export function loadInventory(): Promise<InventoryReport> {
+  return invoke<InventoryReport>("inventory");
+}
+
+/** Commands reject with an AppError; anything else is a defect, shown as one. */
+export function asAppError(e: unknown): AppError {
+  if (e !== null && typeof e === "object" && "kind" in e && "message" in e) return e as AppError;
+  return { kind: "internal", message: String(e) };
+}
+
+export function imageRow(i: ImageReport): Row {
+  const detail = i.tags.length > 1 ? `${i.tags.slice(1).join(", ")} · ${i.short_id}` : i.short_id;
+  return { kind: "image", id: i.id, name: i.name, detail, state: i.tags.length ? "tagged" : "dangling", score: i.score, counts: i.counts, findings: i.findings };
+}
+
+export function containerRow(c: ContainerReport): Row {
+  return { kind: "container", id: c.id, name: c.name, detail: c.image, state: c.state, score: c.score, counts: c.counts, findings: c.findings };
+}
