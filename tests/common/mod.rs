@@ -22,8 +22,16 @@ pub fn engine_available(test: &str) -> bool {
     ok
 }
 
+/// The fixture script, found from whichever crate includes this module
+/// (the main crate, or the end-to-end crate in tests/e2e).
 fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine-fixtures.sh")
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let candidate = dir.join("tests/fixtures/engine-fixtures.sh");
+        if candidate.exists() || !dir.pop() {
+            return candidate;
+        }
+    }
 }
 
 /// The engine fixtures of one test: created on construction, removed on drop
