@@ -5,9 +5,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 /// How bad a finding is. Ordered from least to most severe, so `max()` works.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum Severity {

@@ -232,7 +232,8 @@ pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> 
         .containers
         .iter()
         .map(|c| {
-            let found = catalogue.evaluate_container(c, images_by_id.get(c.image_id.as_str()).copied());
+            let found =
+                catalogue.evaluate_container(c, images_by_id.get(c.image_id.as_str()).copied());
             let (score, findings) = explain(&found);
             scores.push((rules::container_subject(c), score));
             all.extend(found);
@@ -304,17 +305,25 @@ pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> 
 /// Runs an inventory against a connected engine, recording it in `store`
 /// when given. Read-only towards the engine. If the engine fails part-way,
 /// the scan is recorded as interrupted and nothing of it is kept.
-pub async fn run(engine: &Engine, store: Option<&Store>, policy: &Policy) -> Result<InventoryReport, InventoryError> {
+pub async fn run(
+    engine: &Engine,
+    store: Option<&Store>,
+    policy: &Policy,
+) -> Result<InventoryReport, InventoryError> {
     let catalogue = rules::builtin()?;
     let scan_id = match store {
-        Some(s) => Some(s.begin_scan(ScanKind::Inventory, &engine.info().endpoint, "all").await?),
+        Some(s) => Some(
+            s.begin_scan(ScanKind::Inventory, &engine.info().endpoint, "all")
+                .await?,
+        ),
         None => None,
     };
     let snapshot = match engine.snapshot().await {
         Ok(s) => s,
         Err(e) => {
             if let (Some(s), Some(id)) = (store, scan_id) {
-                s.end_scan(id, ScanStatus::Interrupted, &e.to_string()).await?;
+                s.end_scan(id, ScanStatus::Interrupted, &e.to_string())
+                    .await?;
             }
             return Err(e.into());
         }

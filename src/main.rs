@@ -12,7 +12,11 @@ use dockward::store::Store;
 use dockward::{inventory, report, Severity};
 
 #[derive(Parser)]
-#[command(name = "dockward", version, about = "Security dashboard for the local Docker engine")]
+#[command(
+    name = "dockward",
+    version,
+    about = "Security dashboard for the local Docker engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,12 +67,16 @@ enum RulesCommand {
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` (critical, high, medium, low, info)"))
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity `{s}` (critical, high, medium, low, info)"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -116,10 +124,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 Format::Json => println!("{}", report::json(&report).map_err(|e| e.to_string())?),
                 Format::Table => print!("{}", report::table(&report, details)),
             }
-            let failed = fail_on.is_some_and(|min| report.all_findings().any(|f| f.severity >= min));
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let failed =
+                fail_on.is_some_and(|min| report.all_findings().any(|f| f.severity >= min));
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Rules { command: RulesCommand::Check } => {
+        Command::Rules {
+            command: RulesCommand::Check,
+        } => {
             let scanner = dockward::secrets::builtin().map_err(|e| e.to_string())?;
             let catalogue = dockward::rules::builtin().map_err(|e| e.to_string())?;
             let failures = scanner.check_examples();
@@ -131,11 +146,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 scanner.rules().len(),
                 scanner.version,
                 catalogue.rules().len(),
-                if failures.is_empty() { "all examples pass" } else { "examples fail" }
+                if failures.is_empty() {
+                    "all examples pass"
+                } else {
+                    "examples fail"
+                }
             );
-            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Command::Rules { command: RulesCommand::List } => {
+        Command::Rules {
+            command: RulesCommand::List,
+        } => {
             let catalogue = dockward::rules::builtin().map_err(|e| e.to_string())?;
             for r in catalogue.rules() {
                 println!("{:<38} {:<8} {}", r.id, r.severity, r.title);

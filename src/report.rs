@@ -32,7 +32,13 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 fn counts_cells(c: &SeverityCounts) -> String {
-    let cell = |n: u32| if n == 0 { "·".to_string() } else { n.to_string() };
+    let cell = |n: u32| {
+        if n == 0 {
+            "·".to_string()
+        } else {
+            n.to_string()
+        }
+    };
     format!(
         "{:>4} {:>4} {:>4} {:>4}",
         cell(c.critical),
@@ -58,7 +64,11 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
     let mut out = String::new();
     let e = &report.engine;
     let _ = writeln!(out, "Engine  {} ({})", e.endpoint, e.source);
-    let _ = writeln!(out, "        Docker {} · API {} · {}", e.version, e.api_version, e.platform);
+    let _ = writeln!(
+        out,
+        "        Docker {} · API {} · {}",
+        e.version, e.api_version, e.platform
+    );
     let c = &report.counts;
     let _ = writeln!(
         out,
@@ -74,7 +84,11 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
     );
 
     let _ = writeln!(out, "\nCONTAINERS ({})", report.containers.len());
-    let _ = writeln!(out, "SCORE  {:<24} {:<23} CRIT HIGH  MED  LOW", "NAME", "IMAGE");
+    let _ = writeln!(
+        out,
+        "SCORE  {:<24} {:<23} CRIT HIGH  MED  LOW",
+        "NAME", "IMAGE"
+    );
     for ct in &report.containers {
         let _ = writeln!(
             out,
@@ -86,7 +100,11 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
         );
     }
     let _ = writeln!(out, "\nIMAGES ({})", report.images.len());
-    let _ = writeln!(out, "SCORE  {:<36} {:<11} CRIT HIGH  MED  LOW", "IMAGE", "ID");
+    let _ = writeln!(
+        out,
+        "SCORE  {:<36} {:<11} CRIT HIGH  MED  LOW",
+        "IMAGE", "ID"
+    );
     for img in &report.images {
         let _ = writeln!(
             out,
@@ -102,7 +120,12 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
         .containers
         .iter()
         .map(|c| (format!("container {}", c.name), &c.findings))
-        .chain(report.images.iter().map(|i| (format!("image {}", i.name), &i.findings)));
+        .chain(
+            report
+                .images
+                .iter()
+                .map(|i| (format!("image {}", i.name), &i.findings)),
+        );
     let mut header = false;
     for (name, findings) in subjects {
         let shown: Vec<_> = findings
@@ -116,13 +139,22 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
             let _ = writeln!(
                 out,
                 "\nFINDINGS{}",
-                if details { "" } else { " (medium and above; --details for all, with fixes)" }
+                if details {
+                    ""
+                } else {
+                    " (medium and above; --details for all, with fixes)"
+                }
             );
             header = true;
         }
         let _ = writeln!(out, "{}", fit(&name, 79).trim_end());
         for f in shown {
-            let _ = writeln!(out, "  {} {}", tag(f.severity), fit(&f.title, 73).trim_end());
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                tag(f.severity),
+                fit(&f.title, 73).trim_end()
+            );
             let _ = writeln!(out, "       {}", fit(&f.evidence, 72).trim_end());
             if details {
                 let _ = writeln!(out, "       rule {} · {:.1} points", f.rule, f.points);

@@ -35,15 +35,25 @@ fn a_file_that_is_not_a_database_is_refused_and_kept() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("thesis.docx");
     std::fs::write(&db, b"PK\x03\x04 not a database").expect("write");
-    let out = dockward().args(["inventory", "--db"]).arg(&db).output().expect("run");
+    let out = dockward()
+        .args(["inventory", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a SQLite database"));
-    assert_eq!(std::fs::read(&db).expect("read"), b"PK\x03\x04 not a database");
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        b"PK\x03\x04 not a database"
+    );
 }
 
 #[test]
 fn unknown_severity_is_a_usage_error() {
-    let out = dockward().args(["inventory", "--fail-on", "severe"]).output().expect("run");
+    let out = dockward()
+        .args(["inventory", "--fail-on", "severe"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown severity `severe`"));
 }

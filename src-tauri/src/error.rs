@@ -44,7 +44,9 @@ impl From<EngineError> for AppError {
     fn from(e: EngineError) -> Self {
         let message = e.to_string();
         match e {
-            EngineError::Unreachable { attempts } => AppError::EngineUnreachable { message, attempts },
+            EngineError::Unreachable { attempts } => {
+                AppError::EngineUnreachable { message, attempts }
+            }
             _ => AppError::Engine { message },
         }
     }

@@ -57,7 +57,9 @@ async fn inventory(state: tauri::State<'_, AppState>) -> Result<InventoryReport,
 fn rule_catalogue() -> Result<Vec<RuleMeta>, AppError> {
     dockward::rules::builtin()
         .map(|c| c.rules().to_vec())
-        .map_err(|e| AppError::Internal { message: e.to_string() })
+        .map_err(|e| AppError::Internal {
+            message: e.to_string(),
+        })
 }
 
 fn main() {

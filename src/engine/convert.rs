@@ -47,17 +47,24 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
         .unwrap_or_default()
         .into_iter()
         .flat_map(|(container_port, bindings)| {
-            bindings.unwrap_or_default().into_iter().map(move |b| PortFact {
-                container_port: container_port.clone(),
-                host_ip: b.host_ip.unwrap_or_default(),
-                host_port: b.host_port.unwrap_or_default(),
-            })
+            bindings
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |b| PortFact {
+                    container_port: container_port.clone(),
+                    host_ip: b.host_ip.unwrap_or_default(),
+                    host_port: b.host_port.unwrap_or_default(),
+                })
         })
         .collect();
     ports.sort_by(|a, b| (&a.container_port, &a.host_ip).cmp(&(&b.container_port, &b.host_ip)));
     ContainerFacts {
         id: c.id.unwrap_or_default(),
-        name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
+        name: c
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
         image: config.image.clone().unwrap_or_default(),
         image_id: c.image.unwrap_or_default(),
         state: c
@@ -66,10 +73,25 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
             .map(|s| s.to_string())
             .unwrap_or_default(),
         user: config.user.unwrap_or_default(),
-        env: config.env.unwrap_or_default().iter().map(|e| EnvVar::parse(e)).collect(),
+        env: config
+            .env
+            .unwrap_or_default()
+            .iter()
+            .map(|e| EnvVar::parse(e))
+            .collect(),
         privileged: host.privileged.unwrap_or(false),
-        cap_add: host.cap_add.unwrap_or_default().iter().map(|c| cap_name(c)).collect(),
-        cap_drop: host.cap_drop.unwrap_or_default().iter().map(|c| cap_name(c)).collect(),
+        cap_add: host
+            .cap_add
+            .unwrap_or_default()
+            .iter()
+            .map(|c| cap_name(c))
+            .collect(),
+        cap_drop: host
+            .cap_drop
+            .unwrap_or_default()
+            .iter()
+            .map(|c| cap_name(c))
+            .collect(),
         network_mode: host.network_mode.unwrap_or_default(),
         pid_mode: host.pid_mode.unwrap_or_default(),
         ipc_mode: host.ipc_mode.unwrap_or_default(),
@@ -119,7 +141,12 @@ pub fn image_facts(img: ImageInspect, history: Vec<ImageHistoryResponseItem>) ->
         created_unix: created.as_deref().and_then(parse_time),
         created,
         user: config.user.unwrap_or_default(),
-        env: config.env.unwrap_or_default().iter().map(|e| EnvVar::parse(e)).collect(),
+        env: config
+            .env
+            .unwrap_or_default()
+            .iter()
+            .map(|e| EnvVar::parse(e))
+            .collect(),
         healthcheck,
         // The API lists history newest first.
         history: history
@@ -141,7 +168,8 @@ mod tests {
 
     #[test]
     fn minimal_json_gives_empty_facts() {
-        let c: ContainerInspectResponse = serde_json::from_str(r#"{"Id":"abc","Name":"/x"}"#).expect("json");
+        let c: ContainerInspectResponse =
+            serde_json::from_str(r#"{"Id":"abc","Name":"/x"}"#).expect("json");
         let f = container_facts(c);
         assert_eq!((f.id.as_str(), f.name.as_str()), ("abc", "x"));
         assert!(f.mounts.is_empty() && !f.privileged && f.pids_limit.is_none());

@@ -155,10 +155,11 @@ fn context_endpoint(env: &Environment) -> Result<Option<Endpoint>, EngineError> 
                     })
                 }
             };
-            let cfg: ConfigFile = serde_json::from_str(&text).map_err(|e| EngineError::Context {
-                context: "(current)".into(),
-                reason: format!("{} is not valid JSON: {e}", path.display()),
-            })?;
+            let cfg: ConfigFile =
+                serde_json::from_str(&text).map_err(|e| EngineError::Context {
+                    context: "(current)".into(),
+                    reason: format!("{} is not valid JSON: {e}", path.display()),
+                })?;
             match cfg.current_context {
                 Some(c) if !c.is_empty() => c,
                 _ => return Ok(None),
@@ -213,8 +214,14 @@ fn default_sockets(env: &Environment) -> Vec<Endpoint> {
     push("unix:///var/run/docker.sock".into());
     if let Some(home) = &env.home {
         // Docker Desktop on macOS and Linux.
-        push(format!("unix://{}", home.join(".docker/run/docker.sock").display()));
-        push(format!("unix://{}", home.join(".docker/desktop/docker.sock").display()));
+        push(format!(
+            "unix://{}",
+            home.join(".docker/run/docker.sock").display()
+        ));
+        push(format!(
+            "unix://{}",
+            home.join(".docker/desktop/docker.sock").display()
+        ));
     }
     if let Some(rt) = &env.runtime_dir {
         // Rootless Docker.
@@ -253,7 +260,10 @@ mod tests {
         env.docker_host = Some("tcp://127.0.0.1:2375".into());
         let eps = resolve(&env).expect("resolve");
         assert_eq!(eps.len(), 1);
-        assert_eq!((eps[0].host.as_str(), eps[0].source.as_str()), ("tcp://127.0.0.1:2375", "DOCKER_HOST"));
+        assert_eq!(
+            (eps[0].host.as_str(), eps[0].source.as_str()),
+            ("tcp://127.0.0.1:2375", "DOCKER_HOST")
+        );
     }
 
     #[test]
@@ -275,8 +285,16 @@ mod tests {
     #[test]
     fn current_context_from_config() {
         let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("config.json"), r#"{"auths":{},"currentContext":"desktop-linux"}"#).expect("write");
-        write_context(dir.path(), "desktop-linux", "unix:///home/dev/.docker/desktop/docker.sock");
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"auths":{},"currentContext":"desktop-linux"}"#,
+        )
+        .expect("write");
+        write_context(
+            dir.path(),
+            "desktop-linux",
+            "unix:///home/dev/.docker/desktop/docker.sock",
+        );
         let eps = resolve(&env_with(dir.path())).expect("resolve");
         assert_eq!(eps.len(), 1);
         assert_eq!(eps[0].host, "unix:///home/dev/.docker/desktop/docker.sock");
@@ -286,11 +304,18 @@ mod tests {
     #[test]
     fn docker_context_env_overrides_config() {
         let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"desktop-linux"}"#).expect("write");
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"currentContext":"desktop-linux"}"#,
+        )
+        .expect("write");
         write_context(dir.path(), "remote", "tcp://192.0.2.10:2375");
         let mut env = env_with(dir.path());
         env.docker_context = Some("remote".into());
-        assert_eq!(resolve(&env).expect("resolve")[0].host, "tcp://192.0.2.10:2375");
+        assert_eq!(
+            resolve(&env).expect("resolve")[0].host,
+            "tcp://192.0.2.10:2375"
+        );
         env.docker_context = Some("default".into());
         assert_eq!(resolve(&env).expect("resolve")[0].source, "default socket");
     }
@@ -298,7 +323,11 @@ mod tests {
     #[test]
     fn broken_context_is_a_clear_error() {
         let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"gone"}"#).expect("write");
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"currentContext":"gone"}"#,
+        )
+        .expect("write");
         let err = resolve(&env_with(dir.path())).expect_err("missing meta");
         assert!(err.to_string().contains("context `gone`"), "{err}");
         std::fs::write(dir.path().join("config.json"), "{not json").expect("write");
@@ -311,7 +340,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut env = env_with(dir.path());
         env.runtime_dir = Some(PathBuf::from("/run/user/1000"));
-        let hosts: Vec<String> = resolve(&env).expect("resolve").into_iter().map(|e| e.host).collect();
+        let hosts: Vec<String> = resolve(&env)
+            .expect("resolve")
+            .into_iter()
+            .map(|e| e.host)
+            .collect();
         assert_eq!(hosts[0], "unix:///var/run/docker.sock");
         assert!(hosts.contains(&"unix:///home/dev/.docker/run/docker.sock".to_string()));
         assert!(hosts.contains(&"unix:///run/user/1000/docker.sock".to_string()));

@@ -106,7 +106,10 @@ pub struct Snapshot {
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(
         e,
-        bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
     )
 }
 
@@ -123,7 +126,10 @@ fn open(ep: &Endpoint) -> Result<Docker, String> {
         {
             return Err("named pipes exist only on Windows".into());
         }
-    } else if host.starts_with("tcp://") || host.starts_with("http://") || host.starts_with("https://") {
+    } else if host.starts_with("tcp://")
+        || host.starts_with("http://")
+        || host.starts_with("https://")
+    {
         match &ep.tls {
             Some(tls) => Docker::connect_with_ssl(
                 host,
@@ -205,7 +211,10 @@ impl Engine {
         &self.info
     }
 
-    fn api_error(&self, operation: String) -> impl FnOnce(bollard::errors::Error) -> EngineError + '_ {
+    fn api_error(
+        &self,
+        operation: String,
+    ) -> impl FnOnce(bollard::errors::Error) -> EngineError + '_ {
         move |source| EngineError::Api {
             endpoint: self.info.endpoint.clone(),
             operation,
@@ -261,7 +270,9 @@ impl Engine {
                 let history = match history {
                     Ok(h) => h,
                     Err(e) if is_not_found(&e) => return Ok(None),
-                    Err(e) => return Err(self.api_error(format!("reading history of image {id}"))(e)),
+                    Err(e) => {
+                        return Err(self.api_error(format!("reading history of image {id}"))(e))
+                    }
                 };
                 Ok(Some(convert::image_facts(inspect, history)))
             })
@@ -275,7 +286,7 @@ impl Engine {
             images,
             containers,
         };
-        snap.images.sort_by(|a, b| a.display_name().cmp(&b.display_name()));
+        snap.images.sort_by_cached_key(|i| i.display_name());
         snap.containers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(snap)
     }
@@ -294,7 +305,10 @@ mod tests {
         };
         let err = Engine::connect(&env).await.expect_err("no engine");
         let msg = err.to_string();
-        assert!(msg.contains("nothing.sock (DOCKER_HOST): no socket at"), "{msg}");
+        assert!(
+            msg.contains("nothing.sock (DOCKER_HOST): no socket at"),
+            "{msg}"
+        );
         let EngineError::Unreachable { attempts } = err else {
             panic!("wrong variant")
         };
@@ -308,6 +322,9 @@ mod tests {
             ..Environment::default()
         };
         let msg = Engine::connect(&env).await.expect_err("ssh").to_string();
-        assert!(msg.contains("ssh:// endpoints are not supported yet"), "{msg}");
+        assert!(
+            msg.contains("ssh:// endpoints are not supported yet"),
+            "{msg}"
+        );
     }
 }

@@ -15,11 +15,17 @@ pub const CHECKS: &[(&str, ContainerCheck)] = &[
     ("container.writable-bind-mount", writable_bind_mount),
     ("container.root-user", root_user),
     ("container.added-capabilities", added_capabilities),
-    ("container.capabilities-not-dropped", capabilities_not_dropped),
+    (
+        "container.capabilities-not-dropped",
+        capabilities_not_dropped,
+    ),
     ("container.host-namespace", host_namespace),
     ("container.seccomp-unconfined", seccomp_unconfined),
     ("container.apparmor-unconfined", apparmor_unconfined),
-    ("container.no-new-privileges-missing", no_new_privileges_missing),
+    (
+        "container.no-new-privileges-missing",
+        no_new_privileges_missing,
+    ),
     ("container.writable-rootfs", writable_rootfs),
     ("container.env-secret", env_secret),
     ("container.public-port", public_port),
@@ -31,7 +37,11 @@ fn privileged(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<
     if !c.privileged {
         return vec![];
     }
-    vec![Hit::new("container.privileged", "HostConfig.Privileged", "Privileged: true")]
+    vec![Hit::new(
+        "container.privileged",
+        "HostConfig.Privileged",
+        "Privileged: true",
+    )]
 }
 
 /// Socket file names of container engines. Any of them gives full control.
@@ -68,7 +78,10 @@ pub fn is_engine_socket(source: &str) -> bool {
 }
 
 fn mount_evidence(source: &str, destination: &str, writable: bool) -> String {
-    format!("{source} → {destination} ({})", if writable { "rw" } else { "ro" })
+    format!(
+        "{source} → {destination} ({})",
+        if writable { "rw" } else { "ro" }
+    )
 }
 
 fn docker_socket(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
@@ -138,8 +151,16 @@ fn root_user(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<H
     if !is_root_user(&c.user) {
         return vec![];
     }
-    let shown = if c.user.is_empty() { "(none)" } else { c.user.as_str() };
-    vec![Hit::new("container.root-user", "Config.User", format!("User: {shown}"))]
+    let shown = if c.user.is_empty() {
+        "(none)"
+    } else {
+        c.user.as_str()
+    };
+    vec![Hit::new(
+        "container.root-user",
+        "Config.User",
+        format!("User: {shown}"),
+    )]
 }
 
 /// Capabilities that are known escape or host-snooping paths.
@@ -169,8 +190,12 @@ fn added_capabilities(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue)
             } else {
                 Severity::Medium
             };
-            Hit::new("container.added-capabilities", format!("cap_add:{cap}"), format!("--cap-add {cap}"))
-                .severity(sev)
+            Hit::new(
+                "container.added-capabilities",
+                format!("cap_add:{cap}"),
+                format!("--cap-add {cap}"),
+            )
+            .severity(sev)
         })
         .collect()
 }
@@ -193,16 +218,31 @@ fn capabilities_not_dropped(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Cata
 
 fn host_namespace(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
     [
-        ("network", "HostConfig.NetworkMode", &c.network_mode, Severity::High),
+        (
+            "network",
+            "HostConfig.NetworkMode",
+            &c.network_mode,
+            Severity::High,
+        ),
         ("pid", "HostConfig.PidMode", &c.pid_mode, Severity::High),
         ("ipc", "HostConfig.IpcMode", &c.ipc_mode, Severity::Medium),
         ("uts", "HostConfig.UTSMode", &c.uts_mode, Severity::Low),
-        ("userns", "HostConfig.UsernsMode", &c.userns_mode, Severity::Medium),
+        (
+            "userns",
+            "HostConfig.UsernsMode",
+            &c.userns_mode,
+            Severity::Medium,
+        ),
     ]
     .into_iter()
     .filter(|(_, _, mode, _)| mode.eq_ignore_ascii_case("host"))
     .map(|(ns, field, _, sev)| {
-        Hit::new("container.host-namespace", field, format!("{ns} namespace: host")).severity(sev)
+        Hit::new(
+            "container.host-namespace",
+            field,
+            format!("{ns} namespace: host"),
+        )
+        .severity(sev)
     })
     .collect()
 }
@@ -239,7 +279,11 @@ fn apparmor_unconfined(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue
     vec![]
 }
 
-fn no_new_privileges_missing(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
+fn no_new_privileges_missing(
+    c: &ContainerFacts,
+    _: Option<&ImageFacts>,
+    _: &Catalogue,
+) -> Vec<Hit> {
     let set = c.security_opt.iter().any(|o| {
         let (k, v) = o.split_once(['=', ':']).unwrap_or((o.as_str(), "true"));
         k.eq_ignore_ascii_case("no-new-privileges") && !v.eq_ignore_ascii_case("false")
@@ -258,7 +302,11 @@ fn writable_rootfs(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) ->
     if c.readonly_rootfs {
         return vec![];
     }
-    vec![Hit::new("container.writable-rootfs", "HostConfig.ReadonlyRootfs", "ReadonlyRootfs: false")]
+    vec![Hit::new(
+        "container.writable-rootfs",
+        "HostConfig.ReadonlyRootfs",
+        "ReadonlyRootfs: false",
+    )]
 }
 
 fn env_secret(c: &ContainerFacts, image: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
@@ -287,7 +335,11 @@ fn public_port(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec
         .iter()
         .filter(|p| matches!(p.host_ip.as_str(), "" | "0.0.0.0" | "::" | "[::]"))
         .map(|p| {
-            let ip = if p.host_ip.is_empty() { "0.0.0.0" } else { &p.host_ip };
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
             Hit::new(
                 "container.public-port",
                 format!("port:{}", p.container_port),
@@ -303,10 +355,23 @@ fn devices(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit
         .map(|d| {
             let p = d.host_path.as_str();
             let raw_hw = ["/dev/mem", "/dev/kmem", "/dev/port"].contains(&p)
-                || ["/dev/sd", "/dev/nvme", "/dev/vd", "/dev/xvd", "/dev/hd", "/dev/dm-", "/dev/mapper/", "/dev/disk/"]
-                    .iter()
-                    .any(|prefix| p.starts_with(prefix));
-            let sev = if raw_hw { Severity::High } else { Severity::Medium };
+                || [
+                    "/dev/sd",
+                    "/dev/nvme",
+                    "/dev/vd",
+                    "/dev/xvd",
+                    "/dev/hd",
+                    "/dev/dm-",
+                    "/dev/mapper/",
+                    "/dev/disk/",
+                ]
+                .iter()
+                .any(|prefix| p.starts_with(prefix));
+            let sev = if raw_hw {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             Hit::new(
                 "container.devices",
                 format!("device:{}", d.container_path),
@@ -359,44 +424,89 @@ mod tests {
         let h = rules_hit("privileged");
         assert!(has(&h, "container.privileged", Severity::Critical), "{h:?}");
         // Privileged already implies every capability: no noise about dropping.
-        assert!(!h.iter().any(|(r, ..)| r == "container.capabilities-not-dropped"));
+        assert!(!h
+            .iter()
+            .any(|(r, ..)| r == "container.capabilities-not-dropped"));
     }
 
     #[test]
     fn docker_socket_even_read_only() {
         let h = rules_hit("socket-ro");
-        assert!(has(&h, "container.docker-socket", Severity::Critical), "{h:?}");
-        assert!(!h.iter().any(|(r, ..)| r == "container.sensitive-mount" || r == "container.writable-bind-mount"));
+        assert!(
+            has(&h, "container.docker-socket", Severity::Critical),
+            "{h:?}"
+        );
+        assert!(!h.iter().any(
+            |(r, ..)| r == "container.sensitive-mount" || r == "container.writable-bind-mount"
+        ));
     }
 
     #[test]
     fn sensitive_mounts_rank_by_writability() {
         let h = rules_hit("mounts");
-        assert!(has(&h, "container.sensitive-mount", Severity::Critical), "{h:?}");
-        assert!(has(&h, "container.sensitive-mount", Severity::High), "{h:?}");
-        assert!(has(&h, "container.writable-bind-mount", Severity::Low), "{h:?}");
-        let writable_binds = h.iter().filter(|(r, ..)| r == "container.writable-bind-mount").count();
+        assert!(
+            has(&h, "container.sensitive-mount", Severity::Critical),
+            "{h:?}"
+        );
+        assert!(
+            has(&h, "container.sensitive-mount", Severity::High),
+            "{h:?}"
+        );
+        assert!(
+            has(&h, "container.writable-bind-mount", Severity::Low),
+            "{h:?}"
+        );
+        let writable_binds = h
+            .iter()
+            .filter(|(r, ..)| r == "container.writable-bind-mount")
+            .count();
         assert_eq!(writable_binds, 1, "only the project folder: {h:?}");
     }
 
     #[test]
     fn capabilities_namespaces_and_security_opts() {
         let h = rules_hit("caps");
-        assert!(has(&h, "container.added-capabilities", Severity::High), "{h:?}");
-        assert!(has(&h, "container.added-capabilities", Severity::Medium), "{h:?}");
+        assert!(
+            has(&h, "container.added-capabilities", Severity::High),
+            "{h:?}"
+        );
+        assert!(
+            has(&h, "container.added-capabilities", Severity::Medium),
+            "{h:?}"
+        );
         assert!(has(&h, "container.host-namespace", Severity::High), "{h:?}");
-        assert!(has(&h, "container.seccomp-unconfined", Severity::High), "{h:?}");
-        assert!(has(&h, "container.apparmor-unconfined", Severity::Medium), "{h:?}");
-        assert_eq!(h.iter().filter(|(r, ..)| r == "container.host-namespace").count(), 2);
+        assert!(
+            has(&h, "container.seccomp-unconfined", Severity::High),
+            "{h:?}"
+        );
+        assert!(
+            has(&h, "container.apparmor-unconfined", Severity::Medium),
+            "{h:?}"
+        );
+        assert_eq!(
+            h.iter()
+                .filter(|(r, ..)| r == "container.host-namespace")
+                .count(),
+            2
+        );
     }
 
     #[test]
     fn env_ports_devices() {
         let h = rules_hit("exposed");
-        let env: Vec<_> = h.iter().filter(|(r, ..)| r == "container.env-secret").collect();
+        let env: Vec<_> = h
+            .iter()
+            .filter(|(r, ..)| r == "container.env-secret")
+            .collect();
         assert_eq!(env.len(), 2, "{h:?}");
         assert!(has(&h, "container.public-port", Severity::Medium), "{h:?}");
-        assert_eq!(h.iter().filter(|(r, ..)| r == "container.public-port").count(), 1, "loopback port is fine");
+        assert_eq!(
+            h.iter()
+                .filter(|(r, ..)| r == "container.public-port")
+                .count(),
+            1,
+            "loopback port is fine"
+        );
         assert!(has(&h, "container.devices", Severity::Medium), "{h:?}");
         let c = testdata::container("exposed");
         let all = builtin().expect("catalogue").evaluate_container(&c, None);

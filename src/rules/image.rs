@@ -24,11 +24,24 @@ fn root_user(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
     if !is_root_user(&img.user) {
         return vec![];
     }
-    let shown = if img.user.is_empty() { "(none)" } else { img.user.as_str() };
-    vec![Hit::new("image.root-user", "Config.User", format!("USER {shown}"))]
+    let shown = if img.user.is_empty() {
+        "(none)"
+    } else {
+        img.user.as_str()
+    };
+    vec![Hit::new(
+        "image.root-user",
+        "Config.User",
+        format!("USER {shown}"),
+    )]
 }
 
-fn secret_hit(rule: &'static str, location: String, name: &str, m: crate::secrets::SecretMatch) -> Hit {
+fn secret_hit(
+    rule: &'static str,
+    location: String,
+    name: &str,
+    m: crate::secrets::SecretMatch,
+) -> Hit {
     Hit {
         rule,
         severity: Some(m.severity.max(Severity::High)),
@@ -46,7 +59,12 @@ fn env_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
         .iter()
         .filter_map(|e| {
             let m = scanner.classify_env(&e.name, &e.value)?;
-            Some(secret_hit("image.env-secret", format!("env:{}", e.name), &e.name, m))
+            Some(secret_hit(
+                "image.env-secret",
+                format!("env:{}", e.name),
+                &e.name,
+                m,
+            ))
         })
         .collect()
 }
@@ -91,7 +109,12 @@ fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
         let (args, command) = split_build_args(&h.created_by);
         for arg in &args {
             if let Some(m) = scanner.classify_env(&arg.name, &arg.value) {
-                hits.push(secret_hit("image.history-secret", format!("{step}:arg:{}", arg.name), &arg.name, m));
+                hits.push(secret_hit(
+                    "image.history-secret",
+                    format!("{step}:arg:{}", arg.name),
+                    &arg.name,
+                    m,
+                ));
             }
         }
         if let Some(env) = nop_env(command) {
@@ -101,13 +124,23 @@ fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
                 continue;
             }
             if let Some(m) = scanner.classify_env(&env.name, &env.value) {
-                hits.push(secret_hit("image.history-secret", format!("{step}:env:{}", env.name), &env.name, m));
+                hits.push(secret_hit(
+                    "image.history-secret",
+                    format!("{step}:env:{}", env.name),
+                    &env.name,
+                    m,
+                ));
             }
             continue;
         }
         for m in scanner.scan_text(command) {
             let label = m.rule_id.clone();
-            hits.push(secret_hit("image.history-secret", format!("{step}:{label}"), "RUN", m));
+            hits.push(secret_hit(
+                "image.history-secret",
+                format!("{step}:{label}"),
+                "RUN",
+                m,
+            ));
         }
     }
     hits
@@ -143,8 +176,16 @@ fn latest_tag(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
 fn no_healthcheck(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
     match img.healthcheck {
         Some(true) => vec![],
-        Some(false) => vec![Hit::new("image.no-healthcheck", "Config.Healthcheck", "HEALTHCHECK NONE")],
-        None => vec![Hit::new("image.no-healthcheck", "Config.Healthcheck", "no HEALTHCHECK")],
+        Some(false) => vec![Hit::new(
+            "image.no-healthcheck",
+            "Config.Healthcheck",
+            "HEALTHCHECK NONE",
+        )],
+        None => vec![Hit::new(
+            "image.no-healthcheck",
+            "Config.Healthcheck",
+            "no HEALTHCHECK",
+        )],
     }
 }
 
@@ -159,7 +200,11 @@ fn remote_add(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
             let url = args
                 .split_whitespace()
                 .find(|a| a.starts_with("http://") || a.starts_with("https://"))?;
-            Some(Hit::new("image.remote-add", format!("history[{i}]"), format!("ADD {url}")))
+            Some(Hit::new(
+                "image.remote-add",
+                format!("history[{i}]"),
+                format!("ADD {url}"),
+            ))
         })
         .collect()
 }
@@ -177,11 +222,16 @@ mod tests {
     use crate::rules::{builtin, testdata};
 
     fn findings(name: &str, policy: &Policy) -> Vec<crate::Finding> {
-        builtin().expect("catalogue").evaluate_image(&testdata::image(name), policy)
+        builtin()
+            .expect("catalogue")
+            .evaluate_image(&testdata::image(name), policy)
     }
 
     fn policy_at(now_unix: i64) -> Policy {
-        Policy { stale_after_days: 90, now_unix }
+        Policy {
+            stale_after_days: 90,
+            now_unix,
+        }
     }
 
     #[test]
@@ -205,12 +255,28 @@ mod tests {
         assert!(rules.contains(&"image.latest-tag"), "{rules:?}");
         assert!(!rules.contains(&"image.stale"), "{rules:?}");
         let env: Vec<_> = f.iter().filter(|f| f.rule == "image.env-secret").collect();
-        assert_eq!(env.len(), 1, "only the real key, not the placeholder: {env:?}");
+        assert_eq!(
+            env.len(),
+            1,
+            "only the real key, not the placeholder: {env:?}"
+        );
         assert!(env[0].location.starts_with("env:"));
-        let hist: Vec<_> = f.iter().filter(|f| f.rule == "image.history-secret").collect();
-        assert!(hist.iter().any(|f| f.location.contains(":arg:NPM_TOKEN")), "{hist:?}");
-        assert!(hist.iter().any(|f| f.location.contains("github-token")), "{hist:?}");
-        assert!(hist.iter().any(|f| f.location.contains(":env:")), "overwritten ENV: {hist:?}");
+        let hist: Vec<_> = f
+            .iter()
+            .filter(|f| f.rule == "image.history-secret")
+            .collect();
+        assert!(
+            hist.iter().any(|f| f.location.contains(":arg:NPM_TOKEN")),
+            "{hist:?}"
+        );
+        assert!(
+            hist.iter().any(|f| f.location.contains("github-token")),
+            "{hist:?}"
+        );
+        assert!(
+            hist.iter().any(|f| f.location.contains(":env:")),
+            "overwritten ENV: {hist:?}"
+        );
         for f in &f {
             assert!(!f.evidence.contains("R4nd0mT0k3n"), "{}", f.evidence);
         }

@@ -176,7 +176,11 @@ pub struct Hit {
 
 impl Hit {
     /// A hit at the catalogue's default severity.
-    pub fn new(rule: &'static str, location: impl Into<String>, evidence: impl Into<String>) -> Hit {
+    pub fn new(
+        rule: &'static str,
+        location: impl Into<String>,
+        evidence: impl Into<String>,
+    ) -> Hit {
         Hit {
             rule,
             severity: None,
@@ -324,7 +328,8 @@ mod tests {
             let (prefix, rest) = r.id.split_once('.').expect("subject prefix");
             assert!(["container", "image", "host"].contains(&prefix), "{}", r.id);
             assert!(
-                rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                rest.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{} is not kebab-case",
                 r.id
             );

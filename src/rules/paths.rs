@@ -187,8 +187,14 @@ mod tests {
 
     #[test]
     fn normalises_windows_and_desktop_forms() {
-        assert_eq!(components(r"C:\Users\me\.ssh"), ["C", "Users", "me", ".ssh"]);
-        assert_eq!(components("/run/desktop/mnt/host/c/Users/me"), ["c", "Users", "me"]);
+        assert_eq!(
+            components(r"C:\Users\me\.ssh"),
+            ["C", "Users", "me", ".ssh"]
+        );
+        assert_eq!(
+            components("/run/desktop/mnt/host/c/Users/me"),
+            ["c", "Users", "me"]
+        );
         assert_eq!(components("/etc/../root/./x"), ["root", "x"]);
     }
 
@@ -196,8 +202,13 @@ mod tests {
     fn matches_is_inside_and_contains() {
         let m = paths().check("/home/dev/.ssh", false).expect("ssh");
         assert_eq!((m.relation, m.severity), (Relation::Is, Severity::High));
-        let m = paths().check("/home/dev/.aws/credentials", true).expect("aws");
-        assert_eq!((m.relation, m.severity), (Relation::Inside, Severity::Critical));
+        let m = paths()
+            .check("/home/dev/.aws/credentials", true)
+            .expect("aws");
+        assert_eq!(
+            (m.relation, m.severity),
+            (Relation::Inside, Severity::Critical)
+        );
         let m = paths().check("/home", false).expect("home");
         assert_eq!(m.relation, Relation::Contains);
         assert_eq!(m.severity, Severity::High, "contains key folders: {m:?}");
@@ -207,13 +218,21 @@ mod tests {
             .check("/Library/Application Support/Netskope/STAgent/data", false)
             .expect("netskope");
         assert_eq!(m.severity, Severity::Critical);
-        let m = paths().check(r"C:\ProgramData\Netskope\STAgent\data", false).expect("win");
+        let m = paths()
+            .check(r"C:\ProgramData\Netskope\STAgent\data", false)
+            .expect("win");
         assert_eq!(m.severity, Severity::Critical);
     }
 
     #[test]
     fn ordinary_paths_are_not_sensitive() {
-        for p in ["/home/dev/project", "/etc/localtime", "/srv/data", "/tmp", "/Users/me/code/app"] {
+        for p in [
+            "/home/dev/project",
+            "/etc/localtime",
+            "/srv/data",
+            "/tmp",
+            "/Users/me/code/app",
+        ] {
             assert_eq!(paths().check(p, true), None, "{p}");
         }
     }

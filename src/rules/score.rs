@@ -83,7 +83,12 @@ mod tests {
             rule: "r".into(),
             severity: sev,
             title: String::new(),
-            subject: Subject { kind: SubjectKind::Container, key: "c".into(), name: "c".into(), id: "c".into() },
+            subject: Subject {
+                kind: SubjectKind::Container,
+                key: "c".into(),
+                name: "c".into(),
+                id: "c".into(),
+            },
             location: String::new(),
             evidence: String::new(),
             why: String::new(),
@@ -105,12 +110,19 @@ mod tests {
         let mut with_crit = many_low.clone();
         with_crit.push(f(Severity::Critical, 9));
         assert!(score(&with_crit).value >= 70);
-        assert_eq!(score(&[f(Severity::Critical, 0), f(Severity::Critical, 1)]).value, 91);
+        assert_eq!(
+            score(&[f(Severity::Critical, 0), f(Severity::Critical, 1)]).value,
+            91
+        );
     }
 
     #[test]
     fn hardening_advice_alone_stays_low() {
-        let lows = [f(Severity::Low, 0), f(Severity::Low, 1), f(Severity::Low, 2)];
+        let lows = [
+            f(Severity::Low, 0),
+            f(Severity::Low, 1),
+            f(Severity::Low, 2),
+        ];
         assert!(score(&lows).value <= 10, "{}", score(&lows).value);
         let highs: Vec<_> = (0..3).map(|i| f(Severity::High, i)).collect();
         assert!(score(&highs).value < 70, "three highs are not a critical");
@@ -118,10 +130,18 @@ mod tests {
 
     #[test]
     fn shares_add_up_and_order_by_weight() {
-        let fs = [f(Severity::Low, 0), f(Severity::Critical, 1), f(Severity::Medium, 2)];
+        let fs = [
+            f(Severity::Low, 0),
+            f(Severity::Critical, 1),
+            f(Severity::Medium, 2),
+        ];
         let s = score(&fs);
         let sum: f64 = s.shares.iter().map(|x| x.points).sum();
-        assert!((sum - f64::from(s.value)).abs() < 0.2, "{sum} vs {}", s.value);
+        assert!(
+            (sum - f64::from(s.value)).abs() < 0.2,
+            "{sum} vs {}",
+            s.value
+        );
         assert_eq!(s.shares[0].fingerprint, "critical-1");
         assert!(s.shares[0].points > s.shares[1].points && s.shares[1].points > s.shares[2].points);
     }

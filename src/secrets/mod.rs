@@ -198,10 +198,11 @@ impl SecretScanner {
         let mut patterns = Vec::new();
         let mut keyword_rule = Vec::new();
         for def in file.rule {
-            let severity = Severity::parse(&def.severity).ok_or_else(|| SecretsError::Severity {
-                rule: def.id.clone(),
-                severity: def.severity.clone(),
-            })?;
+            let severity =
+                Severity::parse(&def.severity).ok_or_else(|| SecretsError::Severity {
+                    rule: def.id.clone(),
+                    severity: def.severity.clone(),
+                })?;
             let regex = Regex::new(&def.regex).map_err(|source| SecretsError::Regex {
                 rule: def.id.clone(),
                 source,
@@ -265,7 +266,11 @@ impl SecretScanner {
         if self.placeholder_exact.iter().any(|p| p == &lower) {
             return true;
         }
-        if self.placeholder_contains.iter().any(|p| lower.contains(p.as_str())) {
+        if self
+            .placeholder_contains
+            .iter()
+            .any(|p| lower.contains(p.as_str()))
+        {
             return true;
         }
         // One character repeated (`aaaaaaaa`, `00000000`) is filler.
@@ -416,7 +421,10 @@ mod tests {
     fn rules_file_errors_are_clear() {
         let bad = RULES_TOML.replace(r#"severity = "medium""#, r#"severity = "urgent""#);
         let err = SecretScanner::from_toml(&bad).expect_err("bad severity");
-        assert!(err.to_string().contains("unknown severity `urgent`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown severity `urgent`"),
+            "{err}"
+        );
         let bad = RULES_TOML.replace(r"\b(?P<secret>npm_", r"\b(?P<secret>npm_(");
         let err = SecretScanner::from_toml(&bad).expect_err("bad regex");
         assert!(err.to_string().contains("`npm-token`"), "{err}");
@@ -424,7 +432,8 @@ mod tests {
 
     #[test]
     fn same_value_is_reported_once() {
-        let t = "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+        let t =
+            "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
         assert_eq!(scanner().scan_text(t).len(), 1);
     }
 }

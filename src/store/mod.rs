@@ -198,7 +198,10 @@ async fn refuse_foreign(pool: &SqlitePool, path: &Path) -> Result<(), StoreError
     if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
         return Err(StoreError::Foreign {
             path: path.to_path_buf(),
-            reason: format!("it has tables {} and no migration history", tables.join(", ")),
+            reason: format!(
+                "it has tables {} and no migration history",
+                tables.join(", ")
+            ),
         });
     }
     if tables.iter().any(|t| t == "_sqlx_migrations") && !tables.iter().any(|t| t == "scan") {
@@ -245,9 +248,7 @@ impl Store {
         if path.exists() {
             // Look before touching: a read-only connection changes nothing,
             // whereas switching to WAL would rewrite a foreign file's header.
-            let probe = SqliteConnectOptions::new()
-                .filename(path)
-                .read_only(true);
+            let probe = SqliteConnectOptions::new().filename(path).read_only(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(probe)
@@ -309,15 +310,24 @@ impl Store {
             let started: String = row.get("started_at");
             let old = crate::engine::convert::parse_time(&started).is_some_and(|t| t < day_ago);
             if pid != me && (!process_alive(pid) || old) {
-                self.end_scan(id, ScanStatus::Interrupted, "the process running it stopped before it finished")
-                    .await?;
+                self.end_scan(
+                    id,
+                    ScanStatus::Interrupted,
+                    "the process running it stopped before it finished",
+                )
+                .await?;
             }
         }
         Ok(())
     }
 
     /// Records the start of a scan; returns its id.
-    pub async fn begin_scan(&self, kind: ScanKind, engine: &str, scope: &str) -> Result<i64, StoreError> {
+    pub async fn begin_scan(
+        &self,
+        kind: ScanKind,
+        engine: &str,
+        scope: &str,
+    ) -> Result<i64, StoreError> {
         let id = sqlx::query(
             "INSERT INTO scan (kind, engine, scope, started_at, status, pid) VALUES (?, ?, ?, ?, 'running', ?)",
         )
@@ -335,7 +345,12 @@ impl Store {
 
     /// Ends a scan without results (interrupted or failed). Nothing it found
     /// is recorded; earlier scans are untouched.
-    pub async fn end_scan(&self, scan_id: i64, status: ScanStatus, error: &str) -> Result<(), StoreError> {
+    pub async fn end_scan(
+        &self,
+        scan_id: i64,
+        status: ScanStatus,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let status = match status {
             ScanStatus::Failed => "failed",
             _ => "interrupted",
@@ -360,10 +375,17 @@ impl Store {
         scores: &[(Subject, u8)],
     ) -> Result<ScanSummary, StoreError> {
         let now = now_rfc3339();
-        let mut tx = self.pool.begin().await.map_err(query_err("beginning a transaction"))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("beginning a transaction"))?;
         let mut counts = [0i64; 5];
         for f in findings {
-            let i = Severity::ALL_DESC.iter().position(|s| *s == f.severity).unwrap_or(4);
+            let i = Severity::ALL_DESC
+                .iter()
+                .position(|s| *s == f.severity)
+                .unwrap_or(4);
             counts[i] += 1;
             sqlx::query(
                 "INSERT INTO finding (fingerprint, rule_id, severity, subject_kind, subject_key, subject_name, subject_id, location, evidence, first_seen_scan, last_seen_scan, first_seen_at, last_seen_at)
@@ -431,13 +453,17 @@ impl Store {
                 source: sqlx::Error::RowNotFound,
             });
         }
-        let new_findings: i64 = sqlx::query_scalar("SELECT count(*) FROM finding WHERE first_seen_scan = ?")
-            .bind(scan_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(query_err("counting new findings"))?;
+        let new_findings: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM finding WHERE first_seen_scan = ?")
+                .bind(scan_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(query_err("counting new findings"))?;
         tx.commit().await.map_err(query_err("committing a scan"))?;
-        Ok(ScanSummary { scan_id, new_findings })
+        Ok(ScanSummary {
+            scan_id,
+            new_findings,
+        })
     }
 
     /// The most recent scans, newest first.
@@ -458,20 +484,31 @@ impl Store {
                 engine: r.get("engine"),
                 started_at: r.get("started_at"),
                 finished_at: r.get("finished_at"),
-                status: r.get::<String, _>("status").parse().unwrap_or(ScanStatus::Failed),
+                status: r
+                    .get::<String, _>("status")
+                    .parse()
+                    .unwrap_or(ScanStatus::Failed),
                 error: r.get("error"),
-                counts: [r.get("critical"), r.get("high"), r.get("medium"), r.get("low"), r.get("info")],
+                counts: [
+                    r.get("critical"),
+                    r.get("high"),
+                    r.get("medium"),
+                    r.get("low"),
+                    r.get("info"),
+                ],
             })
             .collect())
     }
 
     /// Fingerprints a scan saw.
     pub async fn sightings(&self, scan_id: i64) -> Result<Vec<String>, StoreError> {
-        sqlx::query_scalar("SELECT fingerprint FROM sighting WHERE scan_id = ? ORDER BY fingerprint")
-            .bind(scan_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(query_err("listing sightings"))
+        sqlx::query_scalar(
+            "SELECT fingerprint FROM sighting WHERE scan_id = ? ORDER BY fingerprint",
+        )
+        .bind(scan_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("listing sightings"))
     }
 
     /// When a finding was first seen (RFC 3339), if ever.

@@ -27,8 +27,14 @@ fn finding(name: &str, rule: &str, sev: Severity) -> Finding {
 }
 
 async fn scan_with(store: &Store, findings: &[Finding]) -> ScanSummary {
-    let id = store.begin_scan(ScanKind::Inventory, "unix:///test.sock", "all").await.expect("begin");
-    store.complete_scan(id, findings, &[(subject("web"), 70)]).await.expect("complete")
+    let id = store
+        .begin_scan(ScanKind::Inventory, "unix:///test.sock", "all")
+        .await
+        .expect("begin");
+    store
+        .complete_scan(id, findings, &[(subject("web"), 70)])
+        .await
+        .expect("complete")
 }
 
 #[tokio::test]
@@ -37,17 +43,24 @@ async fn first_and_last_seen_follow_scans() {
     let store = Store::open(&dir.path().join("d.db")).await.expect("open");
     let a = finding("web", "container.privileged", Severity::Critical);
     let b = finding("web", "container.root-user", Severity::Medium);
-    let s1 = scan_with(&store, &[a.clone()]).await;
+    let s1 = scan_with(&store, std::slice::from_ref(&a)).await;
     assert_eq!(s1.new_findings, 1);
     let s2 = scan_with(&store, &[a.clone(), b.clone()]).await;
     assert_eq!(s2.new_findings, 1, "only b is new");
-    let row = sqlx::query("SELECT first_seen_scan, last_seen_scan FROM finding WHERE fingerprint = ?")
-        .bind(&a.fingerprint)
-        .fetch_one(&store.pool)
-        .await
-        .expect("row");
-    assert_eq!((row.get::<i64, _>(0), row.get::<i64, _>(1)), (s1.scan_id, s2.scan_id));
-    assert_eq!(store.sightings(s2.scan_id).await.expect("sightings").len(), 2);
+    let row =
+        sqlx::query("SELECT first_seen_scan, last_seen_scan FROM finding WHERE fingerprint = ?")
+            .bind(&a.fingerprint)
+            .fetch_one(&store.pool)
+            .await
+            .expect("row");
+    assert_eq!(
+        (row.get::<i64, _>(0), row.get::<i64, _>(1)),
+        (s1.scan_id, s2.scan_id)
+    );
+    assert_eq!(
+        store.sightings(s2.scan_id).await.expect("sightings").len(),
+        2
+    );
     let scans = store.scans(10).await.expect("scans");
     assert_eq!(scans[0].counts, [1, 0, 1, 0, 0]);
     assert_eq!(scans[0].status, ScanStatus::Complete);
@@ -58,14 +71,17 @@ async fn interrupted_scan_keeps_earlier_state() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&dir.path().join("d.db")).await.expect("open");
     let a = finding("web", "container.privileged", Severity::Critical);
-    let s1 = scan_with(&store, &[a.clone()]).await;
-    let id = store.begin_scan(ScanKind::Inventory, "unix:///test.sock", "all").await.expect("begin");
+    let s1 = scan_with(&store, std::slice::from_ref(&a)).await;
+    let id = store
+        .begin_scan(ScanKind::Inventory, "unix:///test.sock", "all")
+        .await
+        .expect("begin");
     store
         .end_scan(id, ScanStatus::Interrupted, "engine went away")
         .await
         .expect("end");
     // A late attempt to complete it must not resurrect it.
-    assert!(store.complete_scan(id, &[a.clone()], &[]).await.is_err());
+    assert!(store.complete_scan(id, std::slice::from_ref(&a), &[]).await.is_err());
     let scans = store.scans(10).await.expect("scans");
     assert_eq!(scans[0].status, ScanStatus::Interrupted);
     assert_eq!(scans[0].error.as_deref(), Some("engine went away"));
@@ -88,12 +104,19 @@ async fn scans_of_dead_processes_become_interrupted_on_open() {
         .execute(&store.pool)
         .await
         .expect("insert");
-    let live = store.begin_scan(ScanKind::Inventory, "e", "all").await.expect("begin");
+    let live = store
+        .begin_scan(ScanKind::Inventory, "e", "all")
+        .await
+        .expect("begin");
     store.close().await;
     let store = Store::open(&path).await.expect("reopen");
     let scans = store.scans(10).await.expect("scans");
     let status = |id: i64| scans.iter().find(|s| s.id == id).map(|s| s.status);
-    assert_eq!(status(live), Some(ScanStatus::Running), "our own scan is alive");
+    assert_eq!(
+        status(live),
+        Some(ScanStatus::Running),
+        "our own scan is alive"
+    );
     if cfg!(target_os = "linux") {
         assert_eq!(status(1), Some(ScanStatus::Interrupted));
     }
@@ -107,7 +130,10 @@ async fn refuses_a_file_that_is_not_sqlite_and_leaves_it() {
     let err = Store::open(&path).await.expect_err("refused");
     assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
     assert!(err.to_string().contains("will not touch it"));
-    assert_eq!(std::fs::read(&path).expect("read"), b"my precious notes, not a database");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"my precious notes, not a database"
+    );
 }
 
 #[tokio::test]
@@ -115,11 +141,21 @@ async fn refuses_a_foreign_sqlite_database_and_leaves_it() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("other.db");
     {
-        let pool = SqlitePool::connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
+        let pool = SqlitePool::connect_with(
+            SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .expect("create");
+        sqlx::query("CREATE TABLE contacts (name TEXT)")
+            .execute(&pool)
             .await
-            .expect("create");
-        sqlx::query("CREATE TABLE contacts (name TEXT)").execute(&pool).await.expect("table");
-        sqlx::query("INSERT INTO contacts VALUES ('ada')").execute(&pool).await.expect("row");
+            .expect("table");
+        sqlx::query("INSERT INTO contacts VALUES ('ada')")
+            .execute(&pool)
+            .await
+            .expect("row");
         pool.close().await;
     }
     let before = std::fs::read(&path).expect("read");
@@ -134,7 +170,11 @@ async fn truncated_database_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("d.db");
     let store = Store::open(&path).await.expect("open");
-    scan_with(&store, &[finding("web", "container.privileged", Severity::Critical)]).await;
+    scan_with(
+        &store,
+        &[finding("web", "container.privileged", Severity::Critical)],
+    )
+    .await;
     store.close().await;
     let bytes = std::fs::read(&path).expect("read");
     std::fs::write(&path, &bytes[..bytes.len().min(1000)]).expect("truncate");
@@ -150,8 +190,12 @@ async fn two_handles_write_at_once() {
     let path = dir.path().join("d.db");
     let a = Store::open(&path).await.expect("open a");
     let b = Store::open(&path).await.expect("open b");
-    let fa: Vec<Finding> = (0..200).map(|i| finding(&format!("a{i}"), "container.root-user", Severity::Medium)).collect();
-    let fb: Vec<Finding> = (0..200).map(|i| finding(&format!("b{i}"), "container.root-user", Severity::Medium)).collect();
+    let fa: Vec<Finding> = (0..200)
+        .map(|i| finding(&format!("a{i}"), "container.root-user", Severity::Medium))
+        .collect();
+    let fb: Vec<Finding> = (0..200)
+        .map(|i| finding(&format!("b{i}"), "container.root-user", Severity::Medium))
+        .collect();
     let (ra, rb) = tokio::join!(
         async {
             for _ in 0..5 {
@@ -170,6 +214,9 @@ async fn two_handles_write_at_once() {
         .await
         .expect("count");
     assert_eq!(n, 10);
-    let f: i64 = sqlx::query_scalar("SELECT count(*) FROM finding").fetch_one(&a.pool).await.expect("count");
+    let f: i64 = sqlx::query_scalar("SELECT count(*) FROM finding")
+        .fetch_one(&a.pool)
+        .await
+        .expect("count");
     assert_eq!(f, 400);
 }

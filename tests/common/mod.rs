@@ -45,9 +45,17 @@ pub struct Fixtures {
 
 impl Fixtures {
     pub fn create(test: &str) -> Fixtures {
-        let run = std::env::var("DOCKWARD_TEST_LABEL").unwrap_or_else(|_| format!("dev-{}", std::process::id()));
+        let run = std::env::var("DOCKWARD_TEST_LABEL")
+            .unwrap_or_else(|_| format!("dev-{}", std::process::id()));
         let label = format!("{run}-{test}");
-        let prefix = format!("dw{}{}", test.chars().filter(char::is_ascii_alphanumeric).take(6).collect::<String>(), std::process::id());
+        let prefix = format!(
+            "dw{}{}",
+            test.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(6)
+                .collect::<String>(),
+            std::process::id()
+        );
         let f = Fixtures { prefix, label };
         let status = Command::new(script())
             .args(["create", &f.prefix, &f.label])
@@ -60,13 +68,19 @@ impl Fixtures {
     /// Output of a docker CLI command.
     pub fn docker(&self, args: &[&str]) -> String {
         let out = Command::new("docker").args(args).output().expect("docker");
-        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }
 
 impl Drop for Fixtures {
     fn drop(&mut self) {
-        let _ = Command::new(script()).args(["remove", &self.label]).status();
+        let _ = Command::new(script())
+            .args(["remove", &self.label])
+            .status();
     }
 }

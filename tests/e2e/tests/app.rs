@@ -13,7 +13,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 async fn connect() -> Client {
     let app = std::env::var("DOCKWARD_APP").expect("DOCKWARD_APP: path of the built app binary");
     let mut caps = serde_json::Map::new();
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app }),
+    );
     ClientBuilder::native()
         .capabilities(caps)
         .connect("http://127.0.0.1:4444")
@@ -45,11 +48,18 @@ async fn attr(el: &fantoccini::elements::Element, name: &str) -> String {
 /// The element's text content (WebKitWebDriver's visible-text call returns
 /// nothing for some styled elements).
 async fn text_of(el: &fantoccini::elements::Element) -> String {
-    el.prop("textContent").await.expect("textContent").unwrap_or_default().trim().to_string()
+    el.prop("textContent")
+        .await
+        .expect("textContent")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn screenshot_path(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots").join(name)
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join(name)
 }
 
 #[tokio::test]
@@ -66,33 +76,69 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
     let steps = tokio::spawn(async move {
         let counts = wait_for(&c, "[data-testid=count-critical]").await;
         let critical: u32 = attr(&counts, "data-count").await.parse().expect("a number");
-        assert!(critical >= 3, "overview counts the fixtures' critical findings, got {critical}");
+        assert!(
+            critical >= 3,
+            "overview counts the fixtures' critical findings, got {critical}"
+        );
         wait_for(&c, "[data-testid=riskiest] button").await;
-        c.screenshot().await.map(|png| std::fs::write(screenshot_path("overview.png"), png)).expect("screenshot").expect("write");
+        c.screenshot()
+            .await
+            .map(|png| std::fs::write(screenshot_path("overview.png"), png))
+            .expect("screenshot")
+            .expect("write");
 
-        c.find(Locator::Css("[data-testid=nav-containers]")).await.expect("nav").click().await.expect("click");
+        c.find(Locator::Css("[data-testid=nav-containers]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
         let privileged = wait_for(&c, &format!("[data-testid='row-{p}-privileged']")).await;
         assert_eq!(attr(&privileged, "data-worst").await, "critical");
         let socket = wait_for(&c, &format!("[data-testid='row-{p}-socket-ro']")).await;
         assert_eq!(attr(&socket, "data-worst").await, "critical");
         let hardened = wait_for(&c, &format!("[data-testid='row-{p}-hardened']")).await;
         assert!(["none", "low"].contains(&attr(&hardened, "data-worst").await.as_str()));
-        let score: u32 = privileged.find(Locator::Css("td")).await.expect("cell").text().await.expect("text").trim().parse().expect("score");
+        let score: u32 = privileged
+            .find(Locator::Css("td"))
+            .await
+            .expect("cell")
+            .text()
+            .await
+            .expect("text")
+            .trim()
+            .parse()
+            .expect("score");
         assert!(score >= 70, "privileged container scores {score}");
 
         // Filter to critical: the hardened control disappears, the privileged one stays.
-        let filter = c.find(Locator::Css("[data-testid=severity-filter]")).await.expect("filter");
+        let filter = c
+            .find(Locator::Css("[data-testid=severity-filter]"))
+            .await
+            .expect("filter");
         filter.select_by_value("critical").await.expect("select");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let rows = c.find_all(Locator::Css(&format!("[data-testid='row-{p}-hardened']"))).await.expect("find");
-        assert!(rows.is_empty(), "hardened container hidden by the critical filter");
+        let rows = c
+            .find_all(Locator::Css(&format!("[data-testid='row-{p}-hardened']")))
+            .await
+            .expect("find");
+        assert!(
+            rows.is_empty(),
+            "hardened container hidden by the critical filter"
+        );
         filter.select_by_value("all").await.expect("select");
 
         // Search narrows to one container.
-        let search = c.find(Locator::Css("[data-testid=search]")).await.expect("search");
+        let search = c
+            .find(Locator::Css("[data-testid=search]"))
+            .await
+            .expect("search");
         search.send_keys(&format!("{p}-caps")).await.expect("type");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let shown = c.find_all(Locator::Css("tbody tr[data-testid^='row-']")).await.expect("rows");
+        let shown = c
+            .find_all(Locator::Css("tbody tr[data-testid^='row-']"))
+            .await
+            .expect("rows");
         assert_eq!(shown.len(), 1, "search leaves one row");
         // Clear it as a person would, so the app sees an input event.
         c.execute(
@@ -103,16 +149,27 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         .expect("clear search");
 
         // The detail view explains each finding with why and fix.
-        wait_for(&c, &format!("[data-testid='open-{p}-privileged']")).await.click().await.expect("click");
+        wait_for(&c, &format!("[data-testid='open-{p}-privileged']"))
+            .await
+            .click()
+            .await
+            .expect("click");
         let name_el = wait_for(&c, "[data-testid=detail-name]").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("containers.png"), png).expect("write");
         let name = text_of(&name_el).await;
         assert_eq!(name, format!("{p}-privileged"));
-        let finding = wait_for(&c, "[data-testid=finding][data-rule='container.privileged']").await;
+        let finding = wait_for(
+            &c,
+            "[data-testid=finding][data-rule='container.privileged']",
+        )
+        .await;
         let text = text_of(&finding).await;
-        assert!(text.contains("Why:") && text.contains("Fix:") && text.contains("--privileged"), "{text}");
+        assert!(
+            text.contains("Why:") && text.contains("Fix:") && text.contains("--privileged"),
+            "{text}"
+        );
         wait_for(&c, "[data-testid=score-bar] div").await;
     });
     let outcome = steps.await;
