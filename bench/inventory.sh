@@ -29,7 +29,7 @@ echo "creating $IMAGES images and $CONTAINERS containers…" >&2
 mkdir -p "$work/root/bin"
 cp "$(command -v busybox)" "$work/root/bin/busybox"; ln -s busybox "$work/root/bin/sh"
 tar -C "$work/root" -cf "$work/root.tar" .
-seq 1 "$IMAGES" | xargs -P 4 -I{} docker import -q --change "LABEL dockward.bench=$label" \
+seq 1 "$IMAGES" | xargs -P 4 -I{} docker import --change "LABEL dockward.bench=$label" \
   --change "ENV APP_INDEX={}" --change "CMD [\"sh\"]" "$work/root.tar" "bench$$/img:{}" >/dev/null
 seq 1 "$CONTAINERS" | xargs -P 4 -I{} sh -c \
   'docker create -q --network none --label dockward.bench='"$label"' -e N={} -v /srv/bench{}:/data "bench'"$$"'/img:$(( ({} - 1) % '"$IMAGES"' + 1 ))" sh >/dev/null'

@@ -52,6 +52,9 @@ display=:$((90 + RANDOM % 100))
 Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 export DISPLAY=$display
+# The app under test records into a throwaway database, not the user's.
+DOCKWARD_DB="$(mktemp -d)/e2e.db"
+export DOCKWARD_DB
 "$root/.tools/bin/tauri-driver" --port 4444 >/tmp/dockward-tauri-driver.log 2>&1 &
 driver_pid=$!
 for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.25; done
