@@ -81,7 +81,10 @@ async fn interrupted_scan_keeps_earlier_state() {
         .await
         .expect("end");
     // A late attempt to complete it must not resurrect it.
-    assert!(store.complete_scan(id, std::slice::from_ref(&a), &[]).await.is_err());
+    assert!(store
+        .complete_scan(id, std::slice::from_ref(&a), &[])
+        .await
+        .is_err());
     let scans = store.scans(10).await.expect("scans");
     assert_eq!(scans[0].status, ScanStatus::Interrupted);
     assert_eq!(scans[0].error.as_deref(), Some("engine went away"));
