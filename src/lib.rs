@@ -13,6 +13,7 @@ pub mod engine;
 pub mod facts;
 pub mod finding;
 pub mod inventory;
+pub mod layers;
 pub mod report;
 pub mod rules;
 pub mod secrets;

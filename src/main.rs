@@ -51,6 +51,29 @@ enum Command {
         #[arg(long)]
         details: bool,
     },
+    /// Scan image layers (deleted and overwritten files too) for secrets and keys.
+    Scan {
+        /// Images to scan (names or IDs).
+        images: Vec<String>,
+        /// Scan every local image.
+        #[arg(long, conflicts_with_all = ["images", "archive"])]
+        all: bool,
+        /// Scan a `docker save` archive instead of the engine.
+        #[arg(long, conflicts_with = "images")]
+        archive: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+        #[arg(long, env = "DOCKWARD_DB")]
+        db: Option<PathBuf>,
+        /// Do not record this run in the database.
+        #[arg(long)]
+        no_db: bool,
+        /// Exit 1 when any finding is at least this severe.
+        #[arg(long, value_parser = parse_severity)]
+        fail_on: Option<Severity>,
+    },
     /// Inspect the rule sets.
     Rules {
         #[command(subcommand)]
@@ -102,14 +125,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             stale_days,
             details,
         } => {
-            let store = if no_db {
-                None
-            } else {
-                let path = db
-                    .or_else(Store::default_path)
-                    .ok_or("no data folder for the database; pass --db PATH or --no-db")?;
-                Some(Store::open(&path).await.map_err(|e| e.to_string())?)
-            };
+            let store = open_store(db, no_db).await?;
             let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
             let policy = Policy {
                 stale_after_days: stale_days,
@@ -132,6 +148,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Scan {
+            images,
+            all,
+            archive,
+            format,
+            db,
+            no_db,
+            fail_on,
+        } => scan(images, all, archive, format, db, no_db, fail_on).await,
         Command::Rules {
             command: RulesCommand::Check,
         } => {
@@ -168,4 +193,112 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn open_store(db: Option<PathBuf>, no_db: bool) -> Result<Option<Store>, String> {
+    if no_db {
+        return Ok(None);
+    }
+    let path = db
+        .or_else(Store::default_path)
+        .ok_or("no data folder for the database; pass --db PATH or --no-db")?;
+    Store::open(&path)
+        .await
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+async fn scan(
+    images: Vec<String>,
+    all: bool,
+    archive: Option<PathBuf>,
+    format: Format,
+    db: Option<PathBuf>,
+    no_db: bool,
+    fail_on: Option<Severity>,
+) -> Result<ExitCode, String> {
+    use dockward::layers::{self, Limits};
+    use dockward::store::{ScanKind, ScanStatus};
+
+    let limits = Limits::default();
+    let store = open_store(db, no_db).await?;
+    let mut scans = Vec::new();
+    if let Some(path) = archive {
+        let file = std::fs::File::open(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let scanner = dockward::secrets::builtin().map_err(|e| e.to_string())?;
+        let registry = layers::analyzers::Registry::builtin(scanner);
+        let name = path.display().to_string();
+        let scan = tokio::task::spawn_blocking(move || {
+            layers::scan_archive(std::io::BufReader::new(file), &limits, &registry, &name)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        scans.push((format!("archive:{}", path.display()), scan));
+    } else {
+        let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
+        let names = if all {
+            engine.image_names().await.map_err(|e| e.to_string())?
+        } else if images.is_empty() {
+            return Err("name images to scan, or use --all or --archive FILE".into());
+        } else {
+            images
+        };
+        for name in names {
+            let scan = layers::scan_image(&engine, &name, &limits)
+                .await
+                .map_err(|e| e.to_string())?;
+            scans.push((engine.info().endpoint.clone(), scan));
+        }
+    }
+    if let Some(store) = &store {
+        for (source, scan) in &scans {
+            let id = store
+                .begin_scan(ScanKind::Layers, source, &scan.image)
+                .await
+                .map_err(|e| e.to_string())?;
+            match &scan.error {
+                // A partial scan is shown, never half-recorded.
+                Some(e) => store.end_scan(id, ScanStatus::Interrupted, e).await,
+                None => store
+                    .complete_scan(id, &scan.store_findings(), &[])
+                    .await
+                    .map(|_| ()),
+            }
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    if let Some(s) = store {
+        s.close().await;
+    }
+    let only: Vec<&layers::ImageScan> = scans.iter().map(|(_, s)| s).collect();
+    match format {
+        Format::Json if only.len() == 1 => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(only[0]).map_err(|e| e.to_string())?
+            )
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&only).map_err(|e| e.to_string())?
+        ),
+        Format::Table => {
+            for s in &only {
+                print!("{}", report::scan_table(s));
+            }
+        }
+    }
+    let partial = only.iter().any(|s| s.partial());
+    let failed = fail_on.is_some_and(|min| {
+        only.iter()
+            .any(|s| s.findings.iter().any(|f| f.severity >= min))
+    });
+    Ok(if partial {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -167,6 +167,80 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
     out
 }
 
+/// A layer scan for an 80-column terminal.
+pub fn scan_table(scan: &crate::layers::ImageScan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Image   {}", scan.image);
+    if let Some(e) = &scan.error {
+        for line in textwrap(&format!("PARTIAL: {e}"), 72) {
+            let _ = writeln!(out, "        {line}");
+        }
+    }
+    let _ = writeln!(out, "\nLAYERS ({})", scan.layers.len());
+    let _ = writeln!(out, "  #  {:<12} {:>9}  FIND  STEP", "DIFF ID", "SIZE");
+    for l in &scan.layers {
+        let id = l.diff_id.strip_prefix("sha256:").unwrap_or(&l.diff_id);
+        let step = l
+            .created_by
+            .trim_start_matches("/bin/sh -c ")
+            .replace("#(nop) ", "");
+        let _ = writeln!(
+            out,
+            "{:>3}  {} {:>9}  {:>4}  {}",
+            l.index,
+            fit(id, 12),
+            human_size(l.size),
+            l.findings,
+            fit(step.trim(), 42).trim_end()
+        );
+    }
+    if scan.findings.is_empty() {
+        let _ = writeln!(out, "\nNo findings.");
+        return out;
+    }
+    let _ = writeln!(out, "\nFINDINGS ({})", scan.findings.len());
+    for f in &scan.findings {
+        let layer = f
+            .layer_index
+            .map(|i| format!("layer {i}"))
+            .unwrap_or_else(|| "layer ?".into());
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            tag(f.severity),
+            fit(&f.title, 73).trim_end()
+        );
+        let _ = writeln!(
+            out,
+            "       {}",
+            fit(&format!("{} in {layer}", f.path), 72).trim_end()
+        );
+        if let Some(r) = f.removed_in_layer {
+            let _ = writeln!(
+                out,
+                "       removed in layer {r}: hidden, but still extractable"
+            );
+        }
+        let _ = writeln!(out, "       {}", fit(&f.evidence, 72).trim_end());
+    }
+    out
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
 /// Greedy word wrap.
 fn textwrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();

@@ -222,6 +222,38 @@ impl Engine {
         }
     }
 
+    /// The image as a `docker save` tar stream (read-only; nothing is written
+    /// to disk). A failure mid-stream surfaces as an I/O error naming the engine.
+    pub fn export(&self, image: &str) -> impl tokio::io::AsyncRead + Send + Unpin + 'static {
+        let endpoint = self.info.endpoint.clone();
+        let stream = self.docker.export_image(image).map(move |chunk| {
+            chunk.map_err(|e| {
+                std::io::Error::other(format!(
+                    "the engine at {endpoint} stopped sending the image: {e}"
+                ))
+            })
+        });
+        tokio_util::io::StreamReader::new(Box::pin(stream))
+    }
+
+    /// IDs and first tags of every local image, for `scan --all`.
+    pub async fn image_names(&self) -> Result<Vec<String>, EngineError> {
+        let images = self
+            .docker
+            .list_images(Some(ListImagesOptions::default()))
+            .await
+            .map_err(self.api_error("listing images".into()))?;
+        Ok(images
+            .into_iter()
+            .map(|i| {
+                i.repo_tags
+                    .into_iter()
+                    .find(|t| t != "<none>:<none>")
+                    .unwrap_or(i.id)
+            })
+            .collect())
+    }
+
     /// Lists and inspects every container and image. Read-only. Objects
     /// removed between listing and inspecting are skipped; any other failure
     /// (the engine going away) ends the snapshot with an error.

@@ -1,0 +1,574 @@
+//! Layer scans: read a `docker save` stream, walk every layer (deleted and
+//! overwritten files included, since they are still in the image), and run
+//! the analyzers over the files.
+//!
+//! Both layouts are read: legacy (`<id>/layer.tar` + `manifest.json`) and OCI
+//! (`index.json` + `blobs/sha256/…`), with plain, gzip or zstd layers
+//! detected by magic bytes. The archive is read once, front to back: layers
+//! are analysed as they pass (manifest.json may come last), keyed by their
+//! diffID computed on the way, and put in order once the config is read.
+//! Everything is bounded (see [`Limits`]); bad input ends the scan with an
+//! error naming the layer, keeping what was found before it.
+
+pub mod analyzers;
+pub mod walk;
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::finding::{fingerprint, Severity, Subject, SubjectKind};
+use analyzers::Registry;
+use walk::{path_key, LayerWalk, Whiteout};
+
+/// Errors of a layer scan.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayerError {
+    /// The stream ended inside a layer or the archive.
+    #[error("{layer} is truncated: the archive ended before it did")]
+    Truncated {
+        /// Which layer or archive entry.
+        layer: String,
+    },
+    /// The bytes are not a valid tar, gzip or zstd stream.
+    #[error("{layer} is corrupt: {reason}")]
+    Corrupt {
+        /// Which layer or archive entry.
+        layer: String,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// Decompression exceeded the ratio or size limit.
+    #[error("{layer} looks like a decompression bomb: {uncompressed} bytes unpacked at more than {ratio}:1; scan stopped")]
+    Bomb {
+        /// Which layer.
+        layer: String,
+        /// Bytes unpacked when it stopped.
+        uncompressed: u64,
+        /// The ratio limit.
+        ratio: u64,
+    },
+    /// Too many entries in one layer.
+    #[error("{layer} has more than {limit} entries; scan stopped")]
+    TooManyEntries {
+        /// Which layer.
+        layer: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// The archive's manifest or config is missing or malformed.
+    #[error("the archive's {what} cannot be used: {reason}")]
+    Manifest {
+        /// `manifest.json`, `index.json`, the config.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// Reading the source failed.
+    #[error("reading the image failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Bounds on what a scan reads.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Bytes of one file handed to analyzers.
+    pub max_file_read: u64,
+    /// Entries in one layer.
+    pub max_entries: u64,
+    /// Length of an entry name; longer names are skipped.
+    pub max_path_len: usize,
+    /// Uncompressed:compressed ratio allowed once `ratio_floor` bytes are out.
+    pub max_ratio: u64,
+    /// Below this many uncompressed bytes the ratio is not checked.
+    pub ratio_floor: u64,
+    /// Uncompressed bytes of one layer.
+    pub max_layer_bytes: u64,
+    /// Size of a JSON document (manifest, config).
+    pub max_json: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_read: 8 << 20,
+            max_entries: 1_000_000,
+            max_path_len: 4096,
+            max_ratio: 200,
+            ratio_floor: 64 << 20,
+            max_layer_bytes: 64 << 30,
+            max_json: 16 << 20,
+        }
+    }
+}
+
+/// One layer of the scanned image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LayerInfo {
+    /// Position, bottom layer first, from 0.
+    pub index: usize,
+    /// `sha256:` of the uncompressed layer.
+    pub diff_id: String,
+    /// The build step that made it.
+    pub created_by: String,
+    /// Uncompressed size in bytes.
+    pub size: u64,
+    /// Findings in this layer.
+    pub findings: usize,
+}
+
+/// One finding in a layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LayerFinding {
+    /// Catalogue rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Rule title.
+    pub title: String,
+    /// diffID of the layer holding the file.
+    pub layer: String,
+    /// Its index (bottom first), when the manifest was read.
+    pub layer_index: Option<usize>,
+    /// The build step that created the layer.
+    pub created_by: Option<String>,
+    /// Path in the image.
+    pub path: String,
+    /// Index of a later layer that deletes or overwrites the file: it is
+    /// hidden in the running container but still extractable from the image.
+    pub removed_in_layer: Option<usize>,
+    /// Redacted evidence.
+    pub evidence: String,
+    /// Stable fingerprint.
+    pub fingerprint: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// The result of scanning one image archive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImageScan {
+    /// The image: its first tag, or its config digest.
+    pub image: String,
+    /// Config digest (the image ID), when read.
+    pub image_id: Option<String>,
+    /// Tags from the manifest.
+    pub tags: Vec<String>,
+    /// Layers, bottom first.
+    pub layers: Vec<LayerInfo>,
+    /// Findings, most severe first.
+    pub findings: Vec<LayerFinding>,
+    /// Set when the scan stopped early: findings made until then are kept.
+    pub error: Option<String>,
+    /// `id@version` of the analyzers used.
+    pub analyzers: String,
+}
+
+impl ImageScan {
+    /// Whether the scan stopped before the end.
+    pub fn partial(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+#[derive(Deserialize)]
+struct LegacyManifest {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OciIndex {
+    manifests: Vec<OciDescriptor>,
+}
+
+#[derive(Deserialize)]
+struct OciDescriptor {
+    digest: String,
+    #[serde(default)]
+    annotations: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct OciManifest {
+    config: OciDescriptor,
+    layers: Vec<OciDescriptor>,
+}
+
+#[derive(Deserialize)]
+struct ImageConfig {
+    rootfs: RootFs,
+    #[serde(default)]
+    history: Vec<HistoryEntry>,
+}
+
+#[derive(Deserialize)]
+struct RootFs {
+    diff_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct HistoryEntry {
+    #[serde(default)]
+    created_by: String,
+    #[serde(default)]
+    empty_layer: bool,
+}
+
+fn blob_path(digest: &str) -> String {
+    format!("blobs/{}", digest.replacen(':', "/", 1))
+}
+
+/// Reads a whole archive stream. Never fails outright: problems end the scan
+/// with `error` set, and findings made before them are kept.
+pub fn scan_archive<R: Read>(
+    reader: R,
+    limits: &Limits,
+    registry: &Registry,
+    name_hint: &str,
+) -> ImageScan {
+    let mut jsons: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut walks: Vec<(String, LayerWalk)> = Vec::new();
+    let error = read_entries(reader, limits, registry, &mut jsons, &mut walks).err();
+    assemble(jsons, walks, error, registry, name_hint)
+}
+
+/// Scans an image streamed from the engine. The archive is read on a
+/// blocking thread as it arrives; memory stays bounded whatever its size.
+pub async fn scan_image(
+    engine: &crate::engine::Engine,
+    image: &str,
+    limits: &Limits,
+) -> Result<ImageScan, LayerError> {
+    let scanner = crate::secrets::builtin().map_err(|e| LayerError::Manifest {
+        what: "secret rules".into(),
+        reason: e.to_string(),
+    })?;
+    let reader = engine.export(image);
+    let limits = limits.clone();
+    let name = image.to_string();
+    tokio::task::spawn_blocking(move || {
+        let registry = Registry::builtin(scanner);
+        let sync = tokio_util::io::SyncIoBridge::new(reader);
+        scan_archive(sync, &limits, &registry, &name)
+    })
+    .await
+    .map_err(|e| LayerError::Io(io::Error::other(e)))
+}
+
+impl ImageScan {
+    /// The findings as store records (evidence already redacted).
+    pub fn store_findings(&self) -> Vec<crate::finding::Finding> {
+        let subject = Subject {
+            kind: SubjectKind::Image,
+            key: self.image.clone(),
+            name: self.image.clone(),
+            id: self.image_id.clone().unwrap_or_default(),
+        };
+        self.findings
+            .iter()
+            .map(|f| crate::finding::Finding {
+                fingerprint: f.fingerprint.clone(),
+                rule: f.rule.clone(),
+                severity: f.severity,
+                title: f.title.clone(),
+                subject: subject.clone(),
+                location: format!("layer:{}:{}", f.layer, f.path),
+                evidence: f.evidence.clone(),
+                why: f.why.clone(),
+                fix: f.fix.clone(),
+                references: vec![],
+            })
+            .collect()
+    }
+}
+
+fn read_entries<R: Read>(
+    reader: R,
+    limits: &Limits,
+    registry: &Registry,
+    jsons: &mut HashMap<String, Vec<u8>>,
+    walks: &mut Vec<(String, LayerWalk)>,
+) -> Result<(), LayerError> {
+    let mut outer = tar::Archive::new(reader);
+    let archive_err = |e: io::Error| {
+        if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("unexpected EOF") {
+            LayerError::Truncated {
+                layer: "the archive".into(),
+            }
+        } else {
+            LayerError::Corrupt {
+                layer: "the archive".into(),
+                reason: e.to_string(),
+            }
+        }
+    };
+    for entry in outer.entries().map_err(archive_err)? {
+        let entry = entry.map_err(archive_err)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = walk::normalise(&String::from_utf8_lossy(&entry.path_bytes()));
+        let size = entry.header().size().unwrap_or(0);
+        let mut buffered = BufReader::with_capacity(64 * 1024, entry);
+        let looks_json = name.ends_with(".json") || name == "repositories" || {
+            let head = buffered.fill_buf().map_err(archive_err)?;
+            head.first() == Some(&b'{')
+        };
+        let is_layer = name.ends_with("layer.tar") || name.starts_with("blobs/");
+        if looks_json && size <= limits.max_json && !name.ends_with("layer.tar") {
+            let mut buf = Vec::with_capacity(size as usize);
+            buffered
+                .take(limits.max_json)
+                .read_to_end(&mut buf)
+                .map_err(archive_err)?;
+            jsons.insert(name, buf);
+        } else if is_layer {
+            let mut w = LayerWalk::default();
+            let label = format!("layer {name}");
+            let result = walk::walk_layer(&mut buffered, &label, limits, registry, &mut w);
+            walks.push((name, w));
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Layer order, config and tags, from manifest.json or the OCI index.
+struct Layout {
+    config: Option<ImageConfig>,
+    image_id: Option<String>,
+    tags: Vec<String>,
+    /// Archive entry names of the layers, bottom first.
+    layer_entries: Vec<String>,
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, LayerError> {
+    serde_json::from_slice(bytes).map_err(|e| LayerError::Manifest {
+        what: what.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn layout(jsons: &HashMap<String, Vec<u8>>) -> Result<Layout, LayerError> {
+    if let Some(bytes) = jsons.get("manifest.json") {
+        let manifests: Vec<LegacyManifest> = parse_json("manifest.json", bytes)?;
+        let m = manifests
+            .into_iter()
+            .next()
+            .ok_or_else(|| LayerError::Manifest {
+                what: "manifest.json".into(),
+                reason: "it lists no image".into(),
+            })?;
+        let config = match jsons.get(&walk::normalise(&m.config)) {
+            Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+            None => None,
+        };
+        let id = m
+            .config
+            .trim_end_matches(".json")
+            .rsplit('/')
+            .next()
+            .map(|h| format!("sha256:{h}"));
+        return Ok(Layout {
+            config,
+            image_id: id,
+            tags: m.repo_tags.unwrap_or_default(),
+            layer_entries: m.layers.iter().map(|l| walk::normalise(l)).collect(),
+        });
+    }
+    if let Some(bytes) = jsons.get("index.json") {
+        let index: OciIndex = parse_json("index.json", bytes)?;
+        let first = index
+            .manifests
+            .into_iter()
+            .next()
+            .ok_or_else(|| LayerError::Manifest {
+                what: "index.json".into(),
+                reason: "it lists no manifest".into(),
+            })?;
+        let tag = first
+            .annotations
+            .get("io.containerd.image.name")
+            .or(first.annotations.get("org.opencontainers.image.ref.name"))
+            .cloned();
+        let mbytes = jsons
+            .get(&blob_path(&first.digest))
+            .ok_or_else(|| LayerError::Manifest {
+                what: "index.json".into(),
+                reason: format!("its manifest {} is not in the archive", first.digest),
+            })?;
+        let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
+        let config = match jsons.get(&blob_path(&manifest.config.digest)) {
+            Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+            None => None,
+        };
+        return Ok(Layout {
+            config,
+            image_id: Some(manifest.config.digest.clone()),
+            tags: tag.into_iter().collect(),
+            layer_entries: manifest
+                .layers
+                .iter()
+                .map(|l| blob_path(&l.digest))
+                .collect(),
+        });
+    }
+    Err(LayerError::Manifest {
+        what: "manifest".into(),
+        reason: "neither manifest.json nor index.json is in the archive".into(),
+    })
+}
+
+/// Index of the first later layer that deletes or overwrites `path`.
+fn removed_in(path: &str, index: usize, ordered: &[&LayerWalk]) -> Option<usize> {
+    let ancestors: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+    for (j, w) in ordered.iter().enumerate().skip(index + 1) {
+        let hidden = w.whiteouts.iter().any(|wo| match wo {
+            Whiteout::Delete(p) => p == path || ancestors.contains(&p.as_str()),
+            Whiteout::Opaque(dir) => dir.is_empty() || ancestors.contains(&dir.as_str()),
+        });
+        if hidden || w.paths.contains(&path_key(path)) {
+            return Some(j);
+        }
+    }
+    None
+}
+
+fn assemble(
+    jsons: HashMap<String, Vec<u8>>,
+    walks: Vec<(String, LayerWalk)>,
+    mut error: Option<LayerError>,
+    registry: &Registry,
+    name_hint: &str,
+) -> ImageScan {
+    let layout = match layout(&jsons) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            error.get_or_insert(e);
+            None
+        }
+    };
+    let by_entry: HashMap<&str, &LayerWalk> = walks.iter().map(|(n, w)| (n.as_str(), w)).collect();
+    // Layers in image order; without a layout, in archive order.
+    let ordered: Vec<(&str, &LayerWalk)> = match &layout {
+        Some(l) => l
+            .layer_entries
+            .iter()
+            .filter_map(|e| by_entry.get(e.as_str()).map(|w| (e.as_str(), *w)))
+            .collect(),
+        None => walks.iter().map(|(n, w)| (n.as_str(), w)).collect(),
+    };
+    let walks_only: Vec<&LayerWalk> = ordered.iter().map(|(_, w)| *w).collect();
+    let history: Vec<String> = layout
+        .as_ref()
+        .and_then(|l| l.config.as_ref())
+        .map(|c| {
+            c.history
+                .iter()
+                .filter(|h| !h.empty_layer)
+                .map(|h| h.created_by.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let (Some(l), None) = (&layout, &error) {
+        if let Some(cfg) = &l.config {
+            let got: Vec<Option<&String>> = walks_only.iter().map(|w| w.diff_id.as_ref()).collect();
+            let want: Vec<Option<&String>> = cfg.rootfs.diff_ids.iter().map(Some).collect();
+            if got != want {
+                error = Some(LayerError::Manifest {
+                    what: "image config".into(),
+                    reason: "its diff_ids do not match the layers in the archive".into(),
+                });
+            }
+        }
+    }
+    let tags = layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default();
+    let image_id = layout.as_ref().and_then(|l| l.image_id.clone());
+    let image = tags
+        .first()
+        .cloned()
+        .or_else(|| image_id.clone())
+        .unwrap_or_else(|| name_hint.to_string());
+    let subject = Subject {
+        kind: SubjectKind::Image,
+        key: image.clone(),
+        name: image.clone(),
+        id: image_id.clone().unwrap_or_default(),
+    };
+    let catalogue = crate::rules::builtin().ok();
+    let indexed = layout.is_some();
+    let mut findings = Vec::new();
+    let mut layers = Vec::new();
+    for (i, (entry, w)) in ordered.iter().enumerate() {
+        let diff_id = w
+            .diff_id
+            .clone()
+            .unwrap_or_else(|| format!("(incomplete) {entry}"));
+        let created_by = history.get(i).cloned();
+        for ph in &w.hits {
+            let meta = catalogue.and_then(|c| c.get(ph.hit.rule));
+            let location = format!("layer:{diff_id}:{}", ph.path);
+            findings.push(LayerFinding {
+                rule: ph.hit.rule.to_string(),
+                severity: ph.hit.severity,
+                title: meta.map(|m| m.title.clone()).unwrap_or_default(),
+                layer: diff_id.clone(),
+                layer_index: indexed.then_some(i),
+                created_by: created_by.clone(),
+                path: format!("/{}", ph.path),
+                removed_in_layer: if indexed {
+                    removed_in(&ph.path, i, &walks_only)
+                } else {
+                    None
+                },
+                evidence: ph.hit.evidence.clone(),
+                fingerprint: fingerprint(
+                    ph.hit.rule,
+                    &subject,
+                    &location,
+                    ph.hit.secret_digest.as_deref(),
+                ),
+                why: meta.map(|m| m.why.clone()).unwrap_or_default(),
+                fix: meta.map(|m| m.fix.clone()).unwrap_or_default(),
+            });
+        }
+        layers.push(LayerInfo {
+            index: i,
+            diff_id,
+            created_by: created_by.unwrap_or_default(),
+            size: w.uncompressed_bytes,
+            findings: w.hits.len(),
+        });
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.layer_index.cmp(&b.layer_index))
+            .then(a.path.cmp(&b.path))
+    });
+    ImageScan {
+        image,
+        image_id,
+        tags,
+        layers,
+        findings,
+        error: error.map(|e| e.to_string()),
+        analyzers: registry.versions(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,380 @@
+//! Layer scans on archives built in memory: both layouts, each compression,
+//! whiteouts, and malformed input.
+
+use std::io::Write;
+
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+const KEY: &[u8] = b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\n";
+const TOKEN: &str = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+
+fn registry() -> Registry {
+    Registry::builtin(crate::secrets::builtin().expect("rules"))
+}
+
+/// A layer tar from (path, content) pairs; `None` content makes a folder.
+fn layer(files: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, content) in files {
+        let mut h = tar::Header::new_gnu();
+        match content {
+            Some(c) => {
+                h.set_size(c.len() as u64);
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_cksum();
+                b.append_data(&mut h, path, *c).expect("append");
+            }
+            None => {
+                h.set_size(0);
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_cksum();
+                b.append_data(&mut h, path, &[][..]).expect("append");
+            }
+        }
+    }
+    b.into_inner().expect("finish")
+}
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn config(diff_ids: &[String], steps: &[&str]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        "history": steps.iter().map(|s| serde_json::json!({ "created_by": s })).collect::<Vec<_>>(),
+    }))
+    .expect("json")
+}
+
+fn append(b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, path, data).expect("append");
+}
+
+/// A legacy `docker save` archive, with manifest.json written LAST.
+fn legacy(layers: &[Vec<u8>], tag: &str) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", sha(l)))
+        .collect();
+    let steps: Vec<String> = (0..layers.len()).map(|i| format!("RUN step {i}")).collect();
+    let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let cfg = config(&diff_ids, &steps);
+    let cfg_name = format!("{}.json", sha(&cfg));
+    let mut b = tar::Builder::new(Vec::new());
+    let mut names = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        let name = format!("{:02}{}/layer.tar", 99 - i, &sha(l)[..8]);
+        append(&mut b, &name, l);
+        names.push(name);
+    }
+    append(&mut b, &cfg_name, &cfg);
+    let manifest = serde_json::json!([{ "Config": cfg_name, "RepoTags": [tag], "Layers": names }]);
+    append(
+        &mut b,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
+    b.into_inner().expect("finish")
+}
+
+/// An OCI archive with each layer compressed by `compress`.
+fn oci(layers: &[Vec<u8>], compress: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", sha(l)))
+        .collect();
+    let cfg = config(&diff_ids, &vec!["RUN x"; layers.len()]);
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    let mut descs = Vec::new();
+    for l in layers {
+        let blob = compress(l);
+        append(&mut b, &format!("blobs/sha256/{}", sha(&blob)), &blob);
+        descs.push(serde_json::json!({ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": format!("sha256:{}", sha(&blob)), "size": blob.len() }));
+    }
+    append(&mut b, &format!("blobs/sha256/{}", sha(&cfg)), &cfg);
+    let manifest = serde_json::to_vec(&serde_json::json!({ "schemaVersion": 2, "config": { "digest": format!("sha256:{}", sha(&cfg)) }, "layers": descs })).expect("json");
+    append(
+        &mut b,
+        &format!("blobs/sha256/{}", sha(&manifest)),
+        &manifest,
+    );
+    let index = serde_json::json!({ "schemaVersion": 2, "manifests": [{ "digest": format!("sha256:{}", sha(&manifest)), "annotations": { "io.containerd.image.name": "example/oci:1" } }] });
+    append(
+        &mut b,
+        "index.json",
+        &serde_json::to_vec(&index).expect("json"),
+    );
+    b.into_inner().expect("finish")
+}
+
+fn scan(bytes: &[u8]) -> ImageScan {
+    scan_archive(bytes, &Limits::default(), &registry(), "test")
+}
+
+#[test]
+fn key_deleted_in_a_later_layer_is_still_found() {
+    let l0 = layer(&[("app/", None), ("app/deploy.pem", Some(KEY))]);
+    let l1 = layer(&[("app/.wh.deploy.pem", Some(b""))]);
+    let s = scan(&legacy(&[l0, l1], "example/app:1"));
+    assert_eq!(s.error, None);
+    assert_eq!(s.image, "example/app:1");
+    assert_eq!(s.layers.len(), 2);
+    assert_eq!(s.layers[0].created_by, "RUN step 0");
+    let f = &s.findings[0];
+    assert_eq!(
+        (f.rule.as_str(), f.severity),
+        ("image.layer-private-key", Severity::Critical)
+    );
+    assert_eq!(
+        (f.path.as_str(), f.layer_index, f.removed_in_layer),
+        ("/app/deploy.pem", Some(0), Some(1))
+    );
+    assert_eq!(f.layer, s.layers[0].diff_id);
+    assert!(!f.evidence.contains("MIIE"), "{}", f.evidence);
+}
+
+#[test]
+fn overwritten_and_opaque_folders_count_as_removed() {
+    let l0 = layer(&[
+        (
+            "etc/app/token.txt",
+            Some(format!("token={TOKEN}").as_bytes()),
+        ),
+        (
+            "srv/x/.npmrc",
+            Some(b"//r/:_authToken=6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c"),
+        ),
+    ]);
+    let l1 = layer(&[
+        ("etc/app/token.txt", Some(b"rotated")),
+        ("srv/x/.wh..wh..opq", Some(b"")),
+    ]);
+    let s = scan(&legacy(&[l0, l1], "example/app:2"));
+    let token = s
+        .findings
+        .iter()
+        .find(|f| f.path == "/etc/app/token.txt")
+        .expect("token");
+    assert_eq!(token.removed_in_layer, Some(1), "overwritten");
+    let npmrc = s
+        .findings
+        .iter()
+        .find(|f| f.path == "/srv/x/.npmrc")
+        .expect("npmrc");
+    assert_eq!(npmrc.removed_in_layer, Some(1), "opaque folder");
+}
+
+#[test]
+fn oci_layout_with_gzip_and_zstd_layers() {
+    let l0 = layer(&[("root/.ssh/id_rsa", Some(KEY))]);
+    let l1 = layer(&[("app/.env", Some(b"DB_PASSWORD=Xk9mQ2vL8pR4\n"))]);
+    for (name, compress) in [
+        ("gzip", gzip as fn(&[u8]) -> Vec<u8>),
+        ("zstd", |b: &[u8]| zstd::encode_all(b, 3).expect("zstd")),
+        ("plain", |b: &[u8]| b.to_vec()),
+    ] {
+        let s = scan(&oci(&[l0.clone(), l1.clone()], compress));
+        assert_eq!(s.error, None, "{name}");
+        assert_eq!(s.image, "example/oci:1", "{name}");
+        assert_eq!(
+            s.layers[0].diff_id,
+            format!("sha256:{}", sha(&l0)),
+            "diffID is of the uncompressed tar ({name})"
+        );
+        let rules: Vec<(&str, Option<usize>)> = s
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.layer_index))
+            .collect();
+        assert!(
+            rules.contains(&("image.layer-private-key", Some(0))),
+            "{name}: {rules:?}"
+        );
+        assert!(
+            rules.contains(&("image.layer-credential-file", Some(1))),
+            "{name}: {rules:?}"
+        );
+    }
+}
+
+#[test]
+fn decoys_are_not_reported() {
+    let l0 = layer(&[
+        (
+            "etc/ssl/certs/ca-certificates.crt",
+            Some(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+        ),
+        (
+            "root/.ssh/id_ed25519.pub",
+            Some(b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG dev@host"),
+        ),
+        (
+            "app/config.example",
+            Some(b"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\npassword=changeme\nTOKEN=${TOKEN}\n"),
+        ),
+    ]);
+    let s = scan(&legacy(&[l0], "example/decoys:1"));
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+}
+
+#[test]
+fn truncated_archive_keeps_earlier_findings() {
+    let l0 = layer(&[("a/key.pem", Some(KEY))]);
+    let l1 = layer(&[("b/filler.txt", Some(&[b'x'; 20_000][..]))]);
+    let full = legacy(&[l0, l1], "example/cut:1");
+    // Cut inside the second layer: the first was fully read.
+    let cut = &full[..3 * 512 + KEY.len() + 2048 + 8_000];
+    let s = scan(cut);
+    let err = s.error.as_deref().expect("error");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(s.partial());
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.rule == "image.layer-private-key"),
+        "kept: {:?}",
+        s.findings
+    );
+}
+
+#[test]
+fn corrupt_gzip_names_the_layer() {
+    let mut blob = gzip(&layer(&[("x", Some(b"hello"))]));
+    let mid = blob.len() / 2;
+    for b in &mut blob[12..mid] {
+        *b ^= 0x5a;
+    }
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, "blobs/sha256/deadbeef", &blob);
+    let s = scan(&b.into_inner().expect("tar"));
+    let err = s.error.expect("error");
+    assert!(
+        err.contains("blobs/sha256/deadbeef")
+            && (err.contains("corrupt") || err.contains("truncated")),
+        "{err}"
+    );
+}
+
+#[test]
+fn traversal_and_odd_names_are_data() {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, kind) in [
+        ("../../etc/evil.pem", tar::EntryType::Regular),
+        ("link", tar::EntryType::Symlink),
+        ("dev/sda", tar::EntryType::Block),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        let data: &[u8] = if kind == tar::EntryType::Regular {
+            KEY
+        } else {
+            b""
+        };
+        h.set_size(data.len() as u64);
+        if kind == tar::EntryType::Symlink {
+            h.set_link_name("/etc/shadow").expect("link");
+        }
+        // Write the raw name, bypassing the builder's own `..` check.
+        h.as_gnu_mut().expect("gnu").name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_cksum();
+        b.append(&h, data).expect("append");
+    }
+    let l0 = b.into_inner().expect("tar");
+    let s = scan(&legacy(&[l0], "example/odd:1"));
+    assert_eq!(s.error, None);
+    assert_eq!(s.findings.len(), 1, "{:?}", s.findings);
+    assert_eq!(s.findings[0].path, "/../../etc/evil.pem");
+    assert!(!std::path::Path::new("/etc/evil.pem").exists());
+}
+
+#[test]
+fn decompression_bomb_stops_in_bounded_time() {
+    // 64 MiB of zeros in one file gzips to about 64 KiB.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    let size = 64u64 << 20;
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "zeros", std::io::repeat(0).take(size))
+        .expect("append");
+    let bomb = gzip(&b.into_inner().expect("tar"));
+    let limits = Limits {
+        ratio_floor: 8 << 20,
+        max_ratio: 100,
+        ..Limits::default()
+    };
+    let mut outer = tar::Builder::new(Vec::new());
+    append(&mut outer, "blobs/sha256/b0mb", &bomb);
+    let s = scan_archive(
+        &outer.into_inner().expect("tar")[..],
+        &limits,
+        &registry(),
+        "bomb",
+    );
+    let err = s.error.expect("stopped");
+    assert!(
+        err.contains("decompression bomb") && err.contains("b0mb"),
+        "{err}"
+    );
+}
+
+#[test]
+fn too_many_entries_stop_the_scan() {
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..3_000 {
+        append(&mut b, &format!("f/{i}"), b"");
+    }
+    let l0 = b.into_inner().expect("tar");
+    let limits = Limits {
+        max_entries: 2_000,
+        ..Limits::default()
+    };
+    let s = scan_archive(
+        &legacy(&[l0], "example/many:1")[..],
+        &limits,
+        &registry(),
+        "many",
+    );
+    assert!(s.error.expect("stopped").contains("more than 2000 entries"));
+}
+
+#[test]
+fn missing_manifest_is_a_clear_error_not_a_panic() {
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, "abc/layer.tar", &layer(&[("k.pem", Some(KEY))]));
+    let s = scan(&b.into_inner().expect("tar"));
+    assert!(s
+        .error
+        .expect("error")
+        .contains("neither manifest.json nor index.json"));
+    assert_eq!(s.findings.len(), 1, "findings still reported");
+    assert_eq!(s.findings[0].layer_index, None);
+    let s = scan(b"not a tar at all, just text that goes on for a while............................................");
+    assert!(s.error.is_some());
+}
+
+#[test]
+fn fingerprints_are_stable_across_rescans() {
+    let l0 = layer(&[("app/deploy.pem", Some(KEY))]);
+    let a = scan(&legacy(std::slice::from_ref(&l0), "example/app:1"));
+    let b = scan(&legacy(&[l0], "example/app:1"));
+    assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+}

@@ -1,0 +1,132 @@
+//! `dockward scan` on a real engine: an image whose layers hold a key that a
+//! later layer deletes, an overwritten token and an .npmrc, plus decoys;
+//! scanned from the engine's stream and from a `docker save` archive.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn scan(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::cargo_bin("dockward")
+        .expect("binary")
+        .args(["scan", "--no-db", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON: {e}\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json, stdout)
+}
+
+fn check(report: &Value, stdout: &str) {
+    assert_eq!(report["error"], Value::Null, "{report}");
+    let layers = report["layers"].as_array().expect("layers");
+    assert!(layers.len() >= 6, "{layers:?}");
+    for l in layers {
+        assert!(l["diff_id"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:")));
+    }
+    let findings = report["findings"].as_array().expect("findings");
+    let find = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path} not reported: {findings:#?}"))
+    };
+    let key = find("/app/deploy.pem");
+    assert_eq!(key["rule"], "image.layer-private-key");
+    assert_eq!(key["severity"], "critical");
+    let key_layer = key["layer_index"].as_u64().expect("index");
+    assert_eq!(
+        key["removed_in_layer"].as_u64(),
+        Some(key_layer + 1),
+        "deleted by the next RUN"
+    );
+    assert!(
+        key["created_by"]
+            .as_str()
+            .is_some_and(|c| c.contains("COPY")),
+        "{key}"
+    );
+    let token = find("/app/token.txt");
+    assert!(
+        token["removed_in_layer"].as_u64().is_some(),
+        "overwritten by a later COPY"
+    );
+    assert_eq!(find("/root/.npmrc")["rule"], "image.layer-credential-file");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["path"] != "/app/id_ed25519.pub" && f["path"] != "/app/example.env"),
+        "decoys: {findings:#?}"
+    );
+    for secret in [
+        "MIIEowIBAAKCAQEAu1SU",
+        "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab",
+        "6f2a9c1e-8b7d-4e3f",
+    ] {
+        assert!(!stdout.contains(secret), "output leaks {secret}");
+    }
+}
+
+#[test]
+fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
+    if !common::engine_available("layers") {
+        return;
+    }
+    let fx = common::Fixtures::create("layers");
+    let image = format!("{}/layers:1", fx.prefix);
+
+    let (code, report, stdout) = scan(&[&image, "--fail-on", "critical"]);
+    assert_eq!(code, 1, "critical finding meets --fail-on");
+    assert_eq!(report["image"], image.as_str());
+    check(&report, &stdout);
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let archive = dir.path().join("image.tar");
+    let status = std::process::Command::new("docker")
+        .args(["save", "-o"])
+        .arg(&archive)
+        .arg(&image)
+        .status()
+        .expect("docker save");
+    assert!(status.success());
+    let (code, from_archive, stdout) = scan(&["--archive", archive.to_str().expect("utf8")]);
+    assert_eq!(code, 0);
+    check(&from_archive, &stdout);
+    let fps = |r: &Value| {
+        let mut v: Vec<String> = r["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap_or_default().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        fps(&report),
+        fps(&from_archive),
+        "same image, same fingerprints, whichever way it was read"
+    );
+
+    // A truncated archive: a clear error, exit 2, findings before the cut kept.
+    let bytes = std::fs::read(&archive).expect("read");
+    let cut = dir.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).expect("write");
+    let (code, partial, _) = scan(&["--archive", cut.to_str().expect("utf8")]);
+    assert_eq!(code, 2);
+    assert!(
+        partial["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("truncated") || e.contains("manifest")),
+        "{partial}"
+    );
+}
