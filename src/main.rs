@@ -28,22 +28,29 @@ enum Format {
     Json,
 }
 
+/// Options every command that scans shares.
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+    #[arg(long, env = "DOCKWARD_DB")]
+    db: Option<PathBuf>,
+    /// Do not record this run in the database.
+    #[arg(long)]
+    no_db: bool,
+    /// Exit 1 when any finding is at least this severe.
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// List every image and container with its risk score and findings.
     Inventory {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
-        #[arg(long, env = "DOCKWARD_DB")]
-        db: Option<PathBuf>,
-        /// Do not record this run in the database.
-        #[arg(long)]
-        no_db: bool,
-        /// Exit 1 when any finding is at least this severe.
-        #[arg(long, value_parser = parse_severity)]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        out: OutputArgs,
         /// Images older than this many days are stale.
         #[arg(long, default_value_t = 90)]
         stale_days: u32,
@@ -61,18 +68,8 @@ enum Command {
         /// Scan a `docker save` archive instead of the engine.
         #[arg(long, conflicts_with = "images")]
         archive: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
-        #[arg(long, env = "DOCKWARD_DB")]
-        db: Option<PathBuf>,
-        /// Do not record this run in the database.
-        #[arg(long)]
-        no_db: bool,
-        /// Exit 1 when any finding is at least this severe.
-        #[arg(long, value_parser = parse_severity)]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        out: OutputArgs,
     },
     /// Inspect the rule sets.
     Rules {
@@ -118,13 +115,16 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Inventory {
-            format,
-            db,
-            no_db,
-            fail_on,
+            out,
             stale_days,
             details,
         } => {
+            let OutputArgs {
+                format,
+                db,
+                no_db,
+                fail_on,
+            } = out;
             let store = open_store(db, no_db).await?;
             let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
             let policy = Policy {
@@ -152,11 +152,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             images,
             all,
             archive,
-            format,
-            db,
-            no_db,
-            fail_on,
-        } => scan(images, all, archive, format, db, no_db, fail_on).await,
+            out,
+        } => scan(images, all, archive, out).await,
         Command::Rules {
             command: RulesCommand::Check,
         } => {
@@ -212,11 +209,14 @@ async fn scan(
     images: Vec<String>,
     all: bool,
     archive: Option<PathBuf>,
-    format: Format,
-    db: Option<PathBuf>,
-    no_db: bool,
-    fail_on: Option<Severity>,
+    out: OutputArgs,
 ) -> Result<ExitCode, String> {
+    let OutputArgs {
+        format,
+        db,
+        no_db,
+        fail_on,
+    } = out;
     use dockward::layers::{self, Limits};
     use dockward::store::{ScanKind, ScanStatus};
 

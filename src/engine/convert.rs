@@ -13,6 +13,13 @@ fn cap_name(cap: &str) -> String {
     up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
 }
 
+fn env_vars(env: Option<Vec<String>>) -> Vec<EnvVar> {
+    env.unwrap_or_default()
+        .iter()
+        .map(|e| EnvVar::parse(e))
+        .collect()
+}
+
 /// Parses an RFC 3339 timestamp to seconds since the epoch.
 pub fn parse_time(s: &str) -> Option<i64> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -73,12 +80,7 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
             .map(|s| s.to_string())
             .unwrap_or_default(),
         user: config.user.unwrap_or_default(),
-        env: config
-            .env
-            .unwrap_or_default()
-            .iter()
-            .map(|e| EnvVar::parse(e))
-            .collect(),
+        env: env_vars(config.env),
         privileged: host.privileged.unwrap_or(false),
         cap_add: host
             .cap_add
@@ -141,12 +143,7 @@ pub fn image_facts(img: ImageInspect, history: Vec<ImageHistoryResponseItem>) ->
         created_unix: created.as_deref().and_then(parse_time),
         created,
         user: config.user.unwrap_or_default(),
-        env: config
-            .env
-            .unwrap_or_default()
-            .iter()
-            .map(|e| EnvVar::parse(e))
-            .collect(),
+        env: env_vars(config.env),
         healthcheck,
         // The API lists history newest first.
         history: history
