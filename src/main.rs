@@ -26,6 +26,8 @@ struct Cli {
 enum Format {
     Table,
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Options every command that scans shares.
@@ -138,6 +140,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let report = result.map_err(|e| e.to_string())?;
             match format {
                 Format::Json => println!("{}", report::json(&report).map_err(|e| e.to_string())?),
+                Format::Sarif => println!(
+                    "{}",
+                    report::inventory_sarif(&report).map_err(|e| e.to_string())?
+                ),
                 Format::Table => print!("{}", report::table(&report, details)),
             }
             let failed =
@@ -283,6 +289,7 @@ async fn scan(
             "{}",
             serde_json::to_string_pretty(&only).map_err(|e| e.to_string())?
         ),
+        Format::Sarif => println!("{}", report::scan_sarif(&only).map_err(|e| e.to_string())?),
         Format::Table => {
             for s in &only {
                 print!("{}", report::scan_table(s));

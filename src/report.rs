@@ -167,6 +167,151 @@ pub fn table(report: &InventoryReport, details: bool) -> String {
     out
 }
 
+/// One result for SARIF, whatever produced it.
+struct SarifItem<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: String,
+    /// Where: `image/NAME/layer/N/PATH`, `container/NAME`.
+    uri: String,
+    fingerprint: &'a str,
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub code scanning reads `security-severity` (0-10) to rank results.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn sarif(items: Vec<SarifItem<'_>>) -> Result<String, ReportError> {
+    let catalogue = crate::rules::builtin().ok();
+    let mut rule_ids: Vec<&str> = items.iter().map(|i| i.rule).collect();
+    rule_ids.sort();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let meta = catalogue.and_then(|c| c.get(id));
+            serde_json::json!({
+                "id": id,
+                "name": id,
+                "shortDescription": { "text": meta.map(|m| m.title.as_str()).unwrap_or(id) },
+                "fullDescription": { "text": meta.map(|m| m.why.as_str()).unwrap_or("") },
+                "help": { "text": meta.map(|m| m.fix.as_str()).unwrap_or("") },
+                "properties": {
+                    "security-severity": security_severity(meta.map(|m| m.severity).unwrap_or(Severity::Medium)),
+                    "tags": ["security", "docker"],
+                },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "ruleId": i.rule,
+                "ruleIndex": rule_ids.iter().position(|r| *r == i.rule),
+                "level": sarif_level(i.severity),
+                "message": { "text": i.message },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": i.uri } } }],
+                "partialFingerprints": { "dockward/v1": i.fingerprint },
+                "properties": { "severity": i.severity.as_str(), "security-severity": security_severity(i.severity) },
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "dockward",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/dockward/dockward",
+                "rules": rules,
+            } },
+            "results": results,
+        }],
+    });
+    Ok(serde_json::to_string_pretty(&doc)?)
+}
+
+fn uri_part(s: &str) -> String {
+    s.replace([' ', '#', '?'], "_")
+}
+
+/// SARIF 2.1.0 of an inventory.
+pub fn inventory_sarif(report: &InventoryReport) -> Result<String, ReportError> {
+    let mut items = Vec::new();
+    for c in &report.containers {
+        for f in &c.findings {
+            items.push(SarifItem {
+                rule: &f.rule,
+                severity: f.severity,
+                message: format!("{}: {} ({})", c.name, f.title, f.evidence),
+                uri: format!("container/{}", uri_part(&c.name)),
+                fingerprint: &f.fingerprint,
+            });
+        }
+    }
+    for i in &report.images {
+        for f in &i.findings {
+            items.push(SarifItem {
+                rule: &f.rule,
+                severity: f.severity,
+                message: format!("{}: {} ({})", i.name, f.title, f.evidence),
+                uri: format!("image/{}", uri_part(&i.name)),
+                fingerprint: &f.fingerprint,
+            });
+        }
+    }
+    sarif(items)
+}
+
+/// SARIF 2.1.0 of layer scans.
+pub fn scan_sarif(scans: &[&crate::layers::ImageScan]) -> Result<String, ReportError> {
+    let mut items = Vec::new();
+    for s in scans {
+        for f in &s.findings {
+            let layer = f
+                .layer_index
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "unknown".into());
+            let removed = f
+                .removed_in_layer
+                .map(|r| format!("; removed in layer {r} but still extractable"))
+                .unwrap_or_default();
+            items.push(SarifItem {
+                rule: &f.rule,
+                severity: f.severity,
+                message: format!(
+                    "{}: {} at {} in layer {layer}{removed} ({})",
+                    s.image, f.title, f.path, f.evidence
+                ),
+                uri: format!(
+                    "image/{}/layer/{layer}{}",
+                    uri_part(&s.image),
+                    uri_part(&f.path)
+                ),
+                fingerprint: &f.fingerprint,
+            });
+        }
+    }
+    sarif(items)
+}
+
 /// A layer scan for an 80-column terminal.
 pub fn scan_table(scan: &crate::layers::ImageScan) -> String {
     let mut out = String::new();
@@ -263,6 +408,61 @@ fn textwrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sarif_is_2_1_0_with_one_result_per_finding() {
+        use crate::layers::{ImageScan, LayerFinding};
+        let finding = |rule: &str, severity| LayerFinding {
+            rule: rule.into(),
+            severity,
+            title: "t".into(),
+            layer: "sha256:ab".into(),
+            layer_index: Some(1),
+            created_by: None,
+            path: "/app/key.pem".into(),
+            removed_in_layer: Some(2),
+            evidence: "RSA PRIVATE KEY".into(),
+            fingerprint: format!("fp-{rule}"),
+            why: String::new(),
+            fix: String::new(),
+        };
+        let scan = ImageScan {
+            image: "app:1".into(),
+            image_id: None,
+            tags: vec![],
+            layers: vec![],
+            findings: vec![
+                finding("image.layer-private-key", Severity::Critical),
+                finding("image.layer-secret", Severity::Medium),
+            ],
+            error: None,
+            analyzers: String::new(),
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(&scan_sarif(&[&scan]).expect("sarif")).expect("json");
+        assert_eq!(doc["version"], "2.1.0");
+        let run = &doc["runs"][0];
+        let results = run["results"].as_array().expect("results");
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0]["level"], "error");
+        assert_eq!(results[1]["level"], "warning");
+        assert_eq!(
+            results[0]["partialFingerprints"]["dockward/v1"],
+            "fp-image.layer-private-key"
+        );
+        assert!(results[0]["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.contains("still extractable")));
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        for r in results {
+            let idx = r["ruleIndex"].as_u64().expect("index") as usize;
+            assert_eq!(rules[idx]["id"], r["ruleId"]);
+        }
+        assert_eq!(
+            rules[0]["shortDescription"]["text"],
+            "Private key in an image layer"
+        );
+    }
 
     #[test]
     fn fit_pads_and_truncates() {

@@ -89,6 +89,17 @@ fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
     assert_eq!(report["image"], image.as_str());
     check(&report, &stdout);
 
+    let (_, sarif, _) = scan(&[&image, "--format", "sarif"]);
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        report["findings"].as_array().expect("findings").len()
+    );
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "image.layer-private-key" && r["level"] == "error"));
+
     let dir = tempfile::tempdir().expect("tmp");
     let archive = dir.path().join("image.tar");
     let status = std::process::Command::new("docker")
