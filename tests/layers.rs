@@ -10,7 +10,12 @@ use serde_json::Value;
 fn scan(args: &[&str]) -> (i32, Value, String) {
     let out = Command::cargo_bin("dockward")
         .expect("binary")
-        .args(["scan", "--no-db", "--format", "json"])
+        .args(["scan", "--no-db"])
+        .args(if args.contains(&"--format") {
+            &[][..]
+        } else {
+            &["--format", "json"][..]
+        })
         .args(args)
         .output()
         .expect("run");
