@@ -133,6 +133,15 @@ fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
         "same image, same fingerprints, whichever way it was read"
     );
 
+    // An image the engine does not have: a clear error, not a "corrupt archive".
+    let out = Command::cargo_bin("dockward")
+        .expect("binary")
+        .args(["scan", "--no-db", &format!("{}/absent:1", fx.prefix)])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the engine has no image"));
+
     // A truncated archive: a clear error, exit 2, findings before the cut kept.
     let bytes = std::fs::read(&archive).expect("read");
     let cut = dir.path().join("cut.tar");

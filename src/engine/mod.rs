@@ -85,6 +85,19 @@ fn describe_attempts(attempts: &[Attempt]) -> String {
         .join("; ")
 }
 
+/// An engine failing while it streams an image, carried inside an I/O error
+/// so that readers of the stream can tell it from a corrupt archive.
+#[derive(Debug)]
+pub struct StreamError(pub String);
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StreamError {}
+
 /// A connected engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -222,15 +235,24 @@ impl Engine {
         }
     }
 
+    /// Whether the engine has this image (by name or ID).
+    pub async fn has_image(&self, image: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.api_error(format!("inspecting image {image}"))(e)),
+        }
+    }
+
     /// The image as a `docker save` tar stream (read-only; nothing is written
     /// to disk). A failure mid-stream surfaces as an I/O error naming the engine.
     pub fn export(&self, image: &str) -> impl tokio::io::AsyncRead + Send + Unpin + 'static {
         let endpoint = self.info.endpoint.clone();
         let stream = self.docker.export_image(image).map(move |chunk| {
             chunk.map_err(|e| {
-                std::io::Error::other(format!(
+                std::io::Error::other(StreamError(format!(
                     "the engine at {endpoint} stopped sending the image: {e}"
-                ))
+                )))
             })
         });
         tokio_util::io::StreamReader::new(Box::pin(stream))

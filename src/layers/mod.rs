@@ -67,6 +67,15 @@ pub enum LayerError {
         /// Why.
         reason: String,
     },
+    /// The image is not on the engine.
+    #[error("the engine has no image {image}")]
+    NotFound {
+        /// The name asked for.
+        image: String,
+    },
+    /// The engine failed while streaming the image.
+    #[error("{0}; findings so far are kept")]
+    Engine(String),
     /// Reading the source failed.
     #[error("reading the image failed: {0}")]
     Io(#[from] io::Error),
@@ -256,6 +265,15 @@ pub async fn scan_image(
         what: "secret rules".into(),
         reason: e.to_string(),
     })?;
+    match engine.has_image(image).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(LayerError::NotFound {
+                image: image.to_string(),
+            })
+        }
+        Err(e) => return Err(LayerError::Engine(e.to_string())),
+    }
     let reader = engine.export(image);
     let limits = limits.clone();
     let name = image.to_string();
@@ -304,7 +322,14 @@ fn read_entries<R: Read>(
 ) -> Result<(), LayerError> {
     let mut outer = tar::Archive::new(reader);
     let archive_err = |e: io::Error| {
-        if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("unexpected EOF") {
+        if let Some(stream) = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<crate::engine::StreamError>())
+        {
+            LayerError::Engine(stream.0.clone())
+        } else if e.kind() == io::ErrorKind::UnexpectedEof
+            || e.to_string().contains("unexpected EOF")
+        {
             LayerError::Truncated {
                 layer: "the archive".into(),
             }
