@@ -251,7 +251,7 @@ async fn scan(
             images
         };
         for name in names {
-            let scan = layers::scan_image(&engine, &name, &limits)
+            let scan = layers::scan_image(&engine, store.as_ref(), &name, &limits)
                 .await
                 .map_err(|e| e.to_string())?;
             scans.push((engine.info().endpoint.clone(), scan));

@@ -437,6 +437,7 @@ mod tests {
             ],
             error: None,
             analyzers: String::new(),
+            cached: false,
         };
         let doc: serde_json::Value =
             serde_json::from_str(&scan_sarif(&[&scan]).expect("sarif")).expect("json");

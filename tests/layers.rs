@@ -133,6 +133,40 @@ fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
         "same image, same fingerprints, whichever way it was read"
     );
 
+    // With a database, a second scan of the unchanged image comes from the
+    // per-layer cache (no export) and reports the same findings.
+    let db = dir.path().join("d.db");
+    let db_arg = db.to_str().expect("utf8");
+    let run_db = |args: &[&str]| {
+        let out = Command::cargo_bin("dockward")
+            .expect("binary")
+            .args(["scan", "--format", "json", "--db", db_arg])
+            .args(args)
+            .output()
+            .expect("run");
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON")
+    };
+    let first = run_db(&[&image]);
+    assert_eq!(first["cached"], false);
+    let second = run_db(&[&image]);
+    assert_eq!(
+        second["cached"], true,
+        "unchanged image read from the cache"
+    );
+    assert_eq!(fps(&first), fps(&second));
+    assert_eq!(second["findings"], first["findings"]);
+    let bytes = std::fs::read(&db).expect("db");
+    for secret in [
+        "MIIEowIBAAKCAQEAu1SU",
+        "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab",
+        "6f2a9c1e-8b7d-4e3f",
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "database holds {secret}"
+        );
+    }
+
     // An image the engine does not have: a clear error, not a "corrupt archive".
     let out = Command::cargo_bin("dockward")
         .expect("binary")

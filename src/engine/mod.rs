@@ -98,6 +98,17 @@ impl std::fmt::Display for StreamError {
 
 impl std::error::Error for StreamError {}
 
+/// What a layer scan needs to know of an image before reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageLayers {
+    /// Image ID.
+    pub id: String,
+    /// `repo:tag` names, sorted.
+    pub tags: Vec<String>,
+    /// Layer diffIDs, bottom first.
+    pub diff_ids: Vec<String>,
+}
+
 /// A connected engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -235,11 +246,26 @@ impl Engine {
         }
     }
 
-    /// Whether the engine has this image (by name or ID).
-    pub async fn has_image(&self, image: &str) -> Result<bool, EngineError> {
+    /// ID, tags and layer diffIDs of an image, or `None` when the engine
+    /// does not have it. Enough to find a layer scan in the cache without
+    /// exporting the image.
+    pub async fn image_layers(&self, image: &str) -> Result<Option<ImageLayers>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
+            Ok(i) => {
+                let mut tags: Vec<String> = i
+                    .repo_tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| t != "<none>:<none>")
+                    .collect();
+                tags.sort();
+                Ok(Some(ImageLayers {
+                    id: i.id.unwrap_or_default(),
+                    tags,
+                    diff_ids: i.root_fs.and_then(|r| r.layers).unwrap_or_default(),
+                }))
+            }
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(self.api_error(format!("inspecting image {image}"))(e)),
         }
     }

@@ -11,6 +11,7 @@
 //! error naming the layer, keeping what was found before it.
 
 pub mod analyzers;
+pub mod cache;
 pub mod walk;
 
 use std::collections::HashMap;
@@ -76,6 +77,9 @@ pub enum LayerError {
     /// The engine failed while streaming the image.
     #[error("{0}; findings so far are kept")]
     Engine(String),
+    /// The layer cache could not be read or written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// Reading the source failed.
     #[error("reading the image failed: {0}")]
     Io(#[from] io::Error),
@@ -179,6 +183,8 @@ pub struct ImageScan {
     pub error: Option<String>,
     /// `id@version` of the analyzers used.
     pub analyzers: String,
+    /// Whether every layer's results came from the cache (the image was not read).
+    pub cached: bool,
 }
 
 impl ImageScan {
@@ -248,16 +254,101 @@ pub fn scan_archive<R: Read>(
     registry: &Registry,
     name_hint: &str,
 ) -> ImageScan {
+    scan_archive_layers(reader, limits, registry, name_hint).0
+}
+
+/// Like [`scan_archive`], also returning each layer's walk in image order
+/// with its build step, for the cache.
+pub fn scan_archive_layers<R: Read>(
+    reader: R,
+    limits: &Limits,
+    registry: &Registry,
+    name_hint: &str,
+) -> (ImageScan, Vec<(String, LayerWalk)>) {
     let mut jsons: HashMap<String, Vec<u8>> = HashMap::new();
     let mut walks: Vec<(String, LayerWalk)> = Vec::new();
-    let error = read_entries(reader, limits, registry, &mut jsons, &mut walks).err();
-    assemble(jsons, walks, error, registry, name_hint)
+    let mut error = read_entries(reader, limits, registry, &mut jsons, &mut walks).err();
+    let layout = match layout(&jsons) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            error.get_or_insert(e);
+            None
+        }
+    };
+    // Layers in image order; without a layout, in archive order.
+    let ordered: Vec<(String, LayerWalk)> = match &layout {
+        Some(l) => {
+            let mut by_entry: HashMap<String, LayerWalk> = walks.into_iter().collect();
+            l.layer_entries
+                .iter()
+                .filter_map(|e| by_entry.remove(e).map(|w| (e.clone(), w)))
+                .collect()
+        }
+        None => walks,
+    };
+    let history: Vec<String> = layout
+        .as_ref()
+        .and_then(|l| l.config.as_ref())
+        .map(|c| {
+            c.history
+                .iter()
+                .filter(|h| !h.empty_layer)
+                .map(|h| h.created_by.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let (Some(l), None) = (&layout, &error) {
+        if let Some(cfg) = &l.config {
+            let got: Vec<Option<&String>> =
+                ordered.iter().map(|(_, w)| w.diff_id.as_ref()).collect();
+            let want: Vec<Option<&String>> = cfg.rootfs.diff_ids.iter().map(Some).collect();
+            if got != want {
+                error = Some(LayerError::Manifest {
+                    what: "image config".into(),
+                    reason: "its diff_ids do not match the layers in the archive".into(),
+                });
+            }
+        }
+    }
+    let identity = Identity {
+        tags: layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
+        image_id: layout.as_ref().and_then(|l| l.image_id.clone()),
+        name_hint: name_hint.to_string(),
+    };
+    let walks_only: Vec<&LayerWalk> = ordered.iter().map(|(_, w)| w).collect();
+    let labels: Vec<&str> = ordered.iter().map(|(e, _)| e.as_str()).collect();
+    let scan = build_scan(
+        &identity,
+        &labels,
+        &walks_only,
+        &history,
+        layout.is_some(),
+        error,
+        registry,
+    );
+    let with_steps = ordered
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, w))| (history.get(i).cloned().unwrap_or_default(), w))
+        .collect();
+    (scan, with_steps)
+}
+
+/// Who the image is: tags and ID when known, else what the user named.
+pub struct Identity {
+    /// `repo:tag` names.
+    pub tags: Vec<String>,
+    /// Config digest.
+    pub image_id: Option<String>,
+    /// The name given on the command line, or the archive's path.
+    pub name_hint: String,
 }
 
 /// Scans an image streamed from the engine. The archive is read on a
 /// blocking thread as it arrives; memory stays bounded whatever its size.
 pub async fn scan_image(
     engine: &crate::engine::Engine,
+    store: Option<&crate::store::Store>,
     image: &str,
     limits: &Limits,
 ) -> Result<ImageScan, LayerError> {
@@ -265,25 +356,52 @@ pub async fn scan_image(
         what: "secret rules".into(),
         reason: e.to_string(),
     })?;
-    match engine.has_image(image).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(LayerError::NotFound {
-                image: image.to_string(),
-            })
+    let info = engine
+        .image_layers(image)
+        .await
+        .map_err(|e| LayerError::Engine(e.to_string()))?
+        .ok_or_else(|| LayerError::NotFound {
+            image: image.to_string(),
+        })?;
+    let registry = Registry::builtin(scanner);
+    let versions: Vec<(&str, u32)> = registry
+        .analyzers()
+        .iter()
+        .map(|a| (a.id(), a.version()))
+        .collect();
+    let identity = Identity {
+        tags: info.tags.clone(),
+        image_id: Some(info.id.clone()),
+        name_hint: image.to_string(),
+    };
+    if let Some(store) = store {
+        if let Some(records) = store.layer_records(&info.diff_ids, &versions).await? {
+            // Every layer is known at the current analyzer versions: no export.
+            let history: Vec<String> = records.iter().map(|r| r.created_by.clone()).collect();
+            let walks = cache::from_records(&records, &registry);
+            let refs: Vec<&LayerWalk> = walks.iter().collect();
+            let labels: Vec<&str> = info.diff_ids.iter().map(String::as_str).collect();
+            let mut scan = build_scan(&identity, &labels, &refs, &history, true, None, &registry);
+            scan.cached = true;
+            return Ok(scan);
         }
-        Err(e) => return Err(LayerError::Engine(e.to_string())),
     }
     let reader = engine.export(image);
     let limits = limits.clone();
     let name = image.to_string();
-    tokio::task::spawn_blocking(move || {
+    let (scan, layers) = tokio::task::spawn_blocking(move || {
         let registry = Registry::builtin(scanner);
         let sync = tokio_util::io::SyncIoBridge::new(reader);
-        scan_archive(sync, &limits, &registry, &name)
+        scan_archive_layers(sync, &limits, &registry, &name)
     })
     .await
-    .map_err(|e| LayerError::Io(io::Error::other(e)))
+    .map_err(|e| LayerError::Io(io::Error::other(e)))?;
+    if let (Some(store), None) = (store, &scan.error) {
+        store
+            .put_layer_records(&cache::to_records(&layers, &registry))
+            .await?;
+    }
+    Ok(scan)
 }
 
 impl ImageScan {
@@ -472,76 +590,39 @@ fn removed_in(path: &str, index: usize, ordered: &[&LayerWalk]) -> Option<usize>
     None
 }
 
-fn assemble(
-    jsons: HashMap<String, Vec<u8>>,
-    walks: Vec<(String, LayerWalk)>,
-    mut error: Option<LayerError>,
+/// Turns ordered layer walks into a scan: findings with their layer, build
+/// step and the later layer (if any) that hides them. `indexed` says whether
+/// the order is the image's (from a manifest or inspect) or only the archive's.
+pub fn build_scan(
+    identity: &Identity,
+    labels: &[&str],
+    walks: &[&LayerWalk],
+    history: &[String],
+    indexed: bool,
+    error: Option<LayerError>,
     registry: &Registry,
-    name_hint: &str,
 ) -> ImageScan {
-    let layout = match layout(&jsons) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            error.get_or_insert(e);
-            None
-        }
-    };
-    let by_entry: HashMap<&str, &LayerWalk> = walks.iter().map(|(n, w)| (n.as_str(), w)).collect();
-    // Layers in image order; without a layout, in archive order.
-    let ordered: Vec<(&str, &LayerWalk)> = match &layout {
-        Some(l) => l
-            .layer_entries
-            .iter()
-            .filter_map(|e| by_entry.get(e.as_str()).map(|w| (e.as_str(), *w)))
-            .collect(),
-        None => walks.iter().map(|(n, w)| (n.as_str(), w)).collect(),
-    };
-    let walks_only: Vec<&LayerWalk> = ordered.iter().map(|(_, w)| *w).collect();
-    let history: Vec<String> = layout
-        .as_ref()
-        .and_then(|l| l.config.as_ref())
-        .map(|c| {
-            c.history
-                .iter()
-                .filter(|h| !h.empty_layer)
-                .map(|h| h.created_by.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    if let (Some(l), None) = (&layout, &error) {
-        if let Some(cfg) = &l.config {
-            let got: Vec<Option<&String>> = walks_only.iter().map(|w| w.diff_id.as_ref()).collect();
-            let want: Vec<Option<&String>> = cfg.rootfs.diff_ids.iter().map(Some).collect();
-            if got != want {
-                error = Some(LayerError::Manifest {
-                    what: "image config".into(),
-                    reason: "its diff_ids do not match the layers in the archive".into(),
-                });
-            }
-        }
-    }
-    let tags = layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default();
-    let image_id = layout.as_ref().and_then(|l| l.image_id.clone());
-    let image = tags
+    let image = identity
+        .tags
         .first()
         .cloned()
-        .or_else(|| image_id.clone())
-        .unwrap_or_else(|| name_hint.to_string());
+        .or_else(|| identity.image_id.clone())
+        .unwrap_or_else(|| identity.name_hint.clone());
     let subject = Subject {
         kind: SubjectKind::Image,
         key: image.clone(),
         name: image.clone(),
-        id: image_id.clone().unwrap_or_default(),
+        id: identity.image_id.clone().unwrap_or_default(),
     };
     let catalogue = crate::rules::builtin().ok();
-    let indexed = layout.is_some();
     let mut findings = Vec::new();
     let mut layers = Vec::new();
-    for (i, (entry, w)) in ordered.iter().enumerate() {
+    for (i, w) in walks.iter().enumerate() {
+        let label = labels.get(i).copied().unwrap_or("?");
         let diff_id = w
             .diff_id
             .clone()
-            .unwrap_or_else(|| format!("(incomplete) {entry}"));
+            .unwrap_or_else(|| format!("(incomplete) {label}"));
         let created_by = history.get(i).cloned();
         for ph in &w.hits {
             let meta = catalogue.and_then(|c| c.get(ph.hit.rule));
@@ -555,7 +636,7 @@ fn assemble(
                 created_by: created_by.clone(),
                 path: format!("/{}", ph.path),
                 removed_in_layer: if indexed {
-                    removed_in(&ph.path, i, &walks_only)
+                    removed_in(&ph.path, i, walks)
                 } else {
                     None
                 },
@@ -586,12 +667,13 @@ fn assemble(
     });
     ImageScan {
         image,
-        image_id,
-        tags,
+        image_id: identity.image_id.clone(),
+        tags: identity.tags.clone(),
         layers,
         findings,
         error: error.map(|e| e.to_string()),
         analyzers: registry.versions(),
+        cached: false,
     }
 }
 

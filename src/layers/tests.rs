@@ -378,3 +378,48 @@ fn fingerprints_are_stable_across_rescans() {
     let b = scan(&legacy(&[l0], "example/app:1"));
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
 }
+
+#[test]
+fn cache_records_rebuild_the_same_scan() {
+    let l0 = layer(&[
+        ("app/deploy.pem", Some(KEY)),
+        (
+            "app/.npmrc",
+            Some(b"//r/:_authToken=6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c"),
+        ),
+    ]);
+    let l1 = layer(&[("app/.wh.deploy.pem", Some(b""))]);
+    let reg = registry();
+    let (fresh, layers) = scan_archive_layers(
+        &legacy(&[l0, l1], "example/app:1")[..],
+        &Limits::default(),
+        &reg,
+        "x",
+    );
+    let records = cache::to_records(&layers, &reg);
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0].hits.len(),
+        reg.analyzers().len(),
+        "one row per analyzer, even without hits"
+    );
+    for r in &records {
+        for (_, _, json) in &r.hits {
+            assert!(
+                !json.contains("MIIE") && !json.contains("6f2a9c1e-8b7d"),
+                "no secret in the cache: {json}"
+            );
+        }
+    }
+    let walks = cache::from_records(&records, &reg);
+    let refs: Vec<&walk::LayerWalk> = walks.iter().collect();
+    let history: Vec<String> = records.iter().map(|r| r.created_by.clone()).collect();
+    let identity = Identity {
+        tags: fresh.tags.clone(),
+        image_id: fresh.image_id.clone(),
+        name_hint: "x".into(),
+    };
+    let rebuilt = build_scan(&identity, &[], &refs, &history, true, None, &reg);
+    assert_eq!(rebuilt.findings, fresh.findings);
+    assert_eq!(rebuilt.layers, fresh.layers);
+}

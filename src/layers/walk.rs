@@ -27,6 +27,8 @@ pub enum Whiteout {
 pub struct PathHit {
     /// Path inside the image, without a leading `/`.
     pub path: String,
+    /// Id of the analyzer that found it (the cache keeps results per analyzer).
+    pub analyzer: &'static str,
     /// What was found.
     pub hit: FileHit,
 }
@@ -279,6 +281,7 @@ fn walk_entries<R: Read>(
             for hit in a.analyze(&path, &content) {
                 walk.hits.push(PathHit {
                     path: path.clone(),
+                    analyzer: a.id(),
                     hit,
                 });
             }

@@ -223,3 +223,55 @@ async fn two_handles_write_at_once() {
         .expect("count");
     assert_eq!(f, 400);
 }
+
+#[tokio::test]
+async fn layer_cache_is_invalidated_per_analyzer_version() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("d.db")).await.expect("open");
+    let record = |hits: Vec<(String, i64, String)>| LayerRecord {
+        diff_id: "sha256:aa".into(),
+        created_by: "COPY . /app".into(),
+        size: 10,
+        whiteouts: "[]".into(),
+        paths: 7u64.to_le_bytes().to_vec(),
+        hits,
+    };
+    store
+        .put_layer_records(&[record(vec![
+            ("secrets".into(), 1, "[]".into()),
+            ("keys".into(), 1, "[1]".into()),
+        ])])
+        .await
+        .expect("put");
+    let ids = vec!["sha256:aa".to_string()];
+    let got = store
+        .layer_records(&ids, &[("secrets", 1), ("keys", 1)])
+        .await
+        .expect("read");
+    assert_eq!(got.expect("cached")[0].paths, 7u64.to_le_bytes().to_vec());
+    // A new version of one analyzer: the layer must be read again…
+    assert!(store
+        .layer_records(&ids, &[("secrets", 2), ("keys", 1)])
+        .await
+        .expect("read")
+        .is_none());
+    // …and storing its new rows keeps the other analyzer's.
+    store
+        .put_layer_records(&[record(vec![("secrets".into(), 2, "[]".into())])])
+        .await
+        .expect("put");
+    let got = store
+        .layer_records(&ids, &[("secrets", 2), ("keys", 1)])
+        .await
+        .expect("read")
+        .expect("cached");
+    assert!(got[0]
+        .hits
+        .iter()
+        .any(|(a, v, h)| a == "keys" && *v == 1 && h == "[1]"));
+    assert!(store
+        .layer_records(&["sha256:bb".to_string()], &[("secrets", 2)])
+        .await
+        .expect("read")
+        .is_none());
+}

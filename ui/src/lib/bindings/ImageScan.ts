@@ -33,4 +33,8 @@ error: string | null,
 /**
  * `id@version` of the analyzers used.
  */
-analyzers: string, };
+analyzers: string, 
+/**
+ * Whether every layer's results came from the cache (the image was not read).
+ */
+cached: boolean, };

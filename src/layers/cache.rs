@@ -1,0 +1,129 @@
+//! Converting layer walks to and from the store's cache records. Results are
+//! kept per analyzer, keyed by diffID, analyzer id and version: a new version
+//! of one analyzer invalidates only its own rows.
+
+use serde::{Deserialize, Serialize};
+
+use super::analyzers::{FileHit, Registry, RULES};
+use super::walk::{LayerWalk, PathHit, Whiteout};
+use crate::finding::Severity;
+use crate::store::LayerRecord;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoredWhiteout {
+    Delete(String),
+    Opaque(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredHit {
+    path: String,
+    rule: String,
+    severity: Severity,
+    evidence: String,
+    secret_digest: Option<String>,
+}
+
+/// Records for every fully read layer (`(build step, walk)`, in order).
+pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<LayerRecord> {
+    layers
+        .iter()
+        .filter_map(|(created_by, w)| {
+            let diff_id = w.diff_id.clone()?;
+            let whiteouts: Vec<StoredWhiteout> = w
+                .whiteouts
+                .iter()
+                .map(|wo| match wo {
+                    Whiteout::Delete(p) => StoredWhiteout::Delete(p.clone()),
+                    Whiteout::Opaque(p) => StoredWhiteout::Opaque(p.clone()),
+                })
+                .collect();
+            let mut keys: Vec<u64> = w.paths.iter().copied().collect();
+            keys.sort_unstable();
+            let paths = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+            let hits = registry
+                .analyzers()
+                .iter()
+                .map(|a| {
+                    let mine: Vec<StoredHit> = w
+                        .hits
+                        .iter()
+                        .filter(|h| h.analyzer == a.id())
+                        .map(|h| StoredHit {
+                            path: h.path.clone(),
+                            rule: h.hit.rule.to_string(),
+                            severity: h.hit.severity,
+                            evidence: h.hit.evidence.clone(),
+                            secret_digest: h.hit.secret_digest.clone(),
+                        })
+                        .collect();
+                    (
+                        a.id().to_string(),
+                        i64::from(a.version()),
+                        serde_json::to_string(&mine).unwrap_or_else(|_| "[]".into()),
+                    )
+                })
+                .collect();
+            Some(LayerRecord {
+                diff_id,
+                created_by: created_by.clone(),
+                size: i64::try_from(w.uncompressed_bytes).unwrap_or(i64::MAX),
+                whiteouts: serde_json::to_string(&whiteouts).unwrap_or_else(|_| "[]".into()),
+                paths,
+                hits,
+            })
+        })
+        .collect()
+}
+
+/// Walks rebuilt from records. Rows from analyzers or rules this build does
+/// not know are ignored (the caller asked for current versions only).
+pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWalk> {
+    records
+        .iter()
+        .map(|r| {
+            let whiteouts: Vec<StoredWhiteout> =
+                serde_json::from_str(&r.whiteouts).unwrap_or_default();
+            let mut w = LayerWalk {
+                diff_id: Some(r.diff_id.clone()),
+                uncompressed_bytes: u64::try_from(r.size).unwrap_or(0),
+                whiteouts: whiteouts
+                    .into_iter()
+                    .map(|s| match s {
+                        StoredWhiteout::Delete(p) => Whiteout::Delete(p),
+                        StoredWhiteout::Opaque(p) => Whiteout::Opaque(p),
+                    })
+                    .collect(),
+                paths: r
+                    .paths
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect(),
+                ..LayerWalk::default()
+            };
+            for (analyzer, _, json) in &r.hits {
+                let Some(a) = registry.analyzers().iter().find(|a| a.id() == analyzer) else {
+                    continue;
+                };
+                let stored: Vec<StoredHit> = serde_json::from_str(json).unwrap_or_default();
+                for h in stored {
+                    let Some(rule) = RULES.iter().find(|r| **r == h.rule) else {
+                        continue;
+                    };
+                    w.hits.push(PathHit {
+                        path: h.path,
+                        analyzer: a.id(),
+                        hit: FileHit {
+                            rule,
+                            severity: h.severity,
+                            evidence: h.evidence,
+                            secret_digest: h.secret_digest,
+                        },
+                    });
+                }
+            }
+            w
+        })
+        .collect()
+}
