@@ -7,5 +7,6 @@ run:  ## build and launch the app (installs what is missing)
 test:  ## run every test (installs what is missing, starts an engine if none answers)
 	scripts/test.sh
 
-bench:  ## inventory benchmark against the docker CLI (needs an engine)
+bench:  ## benchmarks: inventory vs the docker CLI, layer scan vs docker save
 	bench/inventory.sh
+	bench/layers.sh

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmark: layer-scan throughput against the floor of `docker save IMAGE >
+# /dev/null` (the engine cannot hand the bytes over faster), peak memory, and
+# the time of a rescan of the unchanged image (served by the layer cache).
+# Image: ~1 GB in 10 layers of incompressible data plus text files with
+# planted secrets. Not a test: it prints figures and ratios, no thresholds.
+#
+#   bench/layers.sh            # RUNS=3 LAYERS=10 LAYER_MB=100 by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3} LAYERS=${LAYERS:-10} LAYER_MB=${LAYER_MB:-100}
+label="bench-$$"
+work=$(mktemp -d)
+eval "$(scripts/test-engine.sh start)"
+cleanup() {
+  ids=$(docker images -q --filter "label=dockward.bench=$label" | sort -u)
+  [ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+  rm -rf "$work"
+  if [ "${DOCKWARD_STARTED_ENGINE:-}" = 1 ]; then scripts/test-engine.sh stop; fi
+}
+trap cleanup EXIT
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+cargo build --release --quiet
+bin=$PWD/target/release/dockward
+
+echo "building a ${LAYERS}×${LAYER_MB} MB image…" >&2
+mkdir -p "$work/ctx/root/bin"
+cp "$(command -v busybox)" "$work/ctx/root/bin/busybox"
+tar -C "$work/ctx/root" -c . | docker import --change "LABEL dockward.bench=$label" - "bench$$/base:1" >/dev/null
+python3 - "$work/ctx" "$LAYERS" "$LAYER_MB" <<'PY'
+import os, sys
+ctx, layers, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(layers):
+    d = os.path.join(ctx, f"l{i}")
+    os.makedirs(d)
+    with open(os.path.join(d, "blob.bin"), "wb") as f:
+        for _ in range(mb - 1):
+            f.write(os.urandom(1 << 20))
+    with open(os.path.join(d, "config.txt"), "w") as f:
+        for j in range(20000):
+            f.write(f"setting_{j} = value {j}\n")
+        f.write("token=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab\n")
+PY
+{
+  echo "FROM bench$$/base:1"
+  for i in $(seq 0 $((LAYERS - 1))); do echo "COPY l$i /data/l$i"; done
+} > "$work/ctx/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q --label "dockward.bench=$label" -t "bench$$/big:1" "$work/ctx" >/dev/null 2>&1
+rm -rf "$work/ctx"
+img="bench$$/big:1"
+size=$(docker image inspect -f '{{.Size}}' "$img")
+echo "image size: $size bytes" >&2
+
+measure() { /usr/bin/time -v -o "$work/$1.time" "${@:2}" >/dev/null; }
+for i in $(seq 1 "$RUNS"); do
+  measure "floor.$i" sh -c "docker save '$img' > /dev/null"
+  measure "scan.$i" "$bin" scan --no-db --format json "$img"
+done
+measure first "$bin" scan --db "$work/b.db" --format json "$img"
+measure rescan "$bin" scan --db "$work/b.db" --format json "$img"
+
+python3 - "$work" "$RUNS" "$size" <<'PY'
+import re, statistics, sys, pathlib
+work, runs, size = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def one(name):
+    t = (work / f"{name}.time").read_text()
+    m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
+    wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    return wall, int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+def med(prefix):
+    rows = [one(f"{prefix}.{i}") for i in range(1, runs + 1)]
+    return statistics.median(r[0] for r in rows), max(r[1] for r in rows)
+floor, scan = med("floor"), med("scan")
+first, rescan = one("first"), one("rescan")
+mb = size / 1e6
+print(f"image: {mb:.0f} MB, runs each: {runs}")
+print(f"{'':34}{'median wall':>12}{'MB/s':>9}{'peak RSS':>11}")
+print(f"{'docker save > /dev/null (floor)':34}{floor[0]:>11.2f}s{mb/floor[0]:>9.0f}{floor[1]/1024:>9.1f}MB")
+print(f"{'dockward scan --no-db':34}{scan[0]:>11.2f}s{mb/scan[0]:>9.0f}{scan[1]/1024:>9.1f}MB")
+print(f"throughput vs floor: {floor[0]/scan[0]:.2f} (1.00 = as fast as the engine hands bytes over)")
+print(f"first scan with --db: {first[0]:.2f}s; rescan from cache: {rescan[0]:.3f}s; ratio {rescan[0]/first[0]:.3f}")
+PY
