@@ -66,6 +66,14 @@ fn check(report: &Value, stdout: &str) {
         "overwritten by a later COPY"
     );
     assert_eq!(find("/root/.npmrc")["rule"], "image.layer-credential-file");
+    let ca = find("/usr/local/share/ca-certificates/netskope.crt");
+    assert_eq!(ca["rule"], "image.layer-ca-certificate");
+    assert!(
+        ca["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("TLS-inspection CA (Netskope)")),
+        "{ca}"
+    );
     assert!(
         findings
             .iter()

@@ -11,6 +11,7 @@ pub const RULES: &[&str] = &[
     "image.layer-secret",
     "image.layer-private-key",
     "image.layer-credential-file",
+    "image.layer-ca-certificate",
 ];
 
 /// What an analyzer found in one file. Holds no secret value.
@@ -233,7 +234,7 @@ impl KeyMaterialAnalyzer {
                 .collect()
         } else {
             let keys = [
-                "_auth",
+                "_auth=",
                 "_authToken",
                 "password",
                 "aws_secret_access_key",
@@ -252,10 +253,118 @@ impl KeyMaterialAnalyzer {
                         !value.is_empty() && !self.scanner.is_placeholder(value)
                     })
                 })
-                .map(|k| k.trim_matches('"').trim_end_matches(':').to_string())
+                .map(|k| k.trim_matches('"').trim_end_matches([':', '=']).to_string())
                 .collect()
         };
         (!found.is_empty()).then(|| format!("{kind} with {}", found.join(", ")))
+    }
+}
+
+/// CA certificates added outside the distribution's bundle: they reveal
+/// which roots the image trusts, and a TLS-inspection vendor's root reveals
+/// the organisation's proxy to anyone who pulls the image.
+pub struct CaCertAnalyzer;
+
+/// Names in a TLS-inspection (intercepting proxy) vendor's CA.
+const TLS_INSPECTION_VENDORS: &[(&str, &str)] = &[
+    ("netskope", "Netskope"),
+    ("goskope", "Netskope"),
+    ("zscaler", "Zscaler"),
+    ("palo alto", "Palo Alto Networks"),
+    ("fortinet", "Fortinet"),
+    ("fortigate", "Fortinet"),
+    ("forcepoint", "Forcepoint"),
+    ("blue coat", "Blue Coat / Symantec"),
+    ("cisco umbrella", "Cisco Umbrella"),
+    ("sophos", "Sophos"),
+    ("menlo security", "Menlo Security"),
+    ("iboss", "iboss"),
+    ("check point", "Check Point"),
+];
+
+/// Distribution and library bundles: expected, not reported.
+const BUNDLE_PATHS: &[&str] = &[
+    "etc/ssl/certs/ca-certificates.crt",
+    "etc/ssl/cert.pem",
+    "etc/pki/tls/certs/ca-bundle.crt",
+    "etc/pki/tls/cert.pem",
+    "etc/pki/ca-trust/extracted/",
+    "usr/share/ca-certificates/mozilla/",
+    "usr/lib/ssl/cert.pem",
+    "etc/ca-certificates/extracted/",
+];
+
+/// A file with more certificates than this is a bundle, not an addition.
+const BUNDLE_SIZE: usize = 20;
+
+impl Analyzer for CaCertAnalyzer {
+    fn id(&self) -> &'static str {
+        "ca-certificates"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str, size: u64) -> bool {
+        let lower = path.to_ascii_lowercase();
+        size > 0
+            && size <= 1 << 20
+            && !BUNDLE_PATHS.iter().any(|b| lower.starts_with(b))
+            && [".pem", ".crt", ".cer", ".cert"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+    }
+    fn analyze(&self, _path: &str, content: &[u8]) -> Vec<FileHit> {
+        if !content
+            .windows(27)
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return vec![];
+        }
+        let mut certs = Vec::new();
+        for pem in x509_parser::pem::Pem::iter_from_buffer(content) {
+            let Ok(pem) = pem else { break };
+            if pem.label != "CERTIFICATE" {
+                continue;
+            }
+            if let Ok(x509) = pem.parse_x509() {
+                if x509.is_ca() || x509.subject() == x509.issuer() {
+                    let not_after = x509.validity().not_after.to_datetime().date().to_string();
+                    certs.push((
+                        x509.subject().to_string(),
+                        x509.issuer().to_string(),
+                        not_after,
+                        pem.contents.clone(),
+                    ));
+                }
+            }
+            if certs.len() > BUNDLE_SIZE {
+                return vec![];
+            }
+        }
+        certs
+            .into_iter()
+            .map(|(subject, issuer, not_after, der)| {
+                let lower = format!("{subject} {issuer}").to_ascii_lowercase();
+                let vendor = TLS_INSPECTION_VENDORS
+                    .iter()
+                    .find(|(needle, _)| lower.contains(needle))
+                    .map(|(_, name)| *name);
+                let evidence = match vendor {
+                    Some(v) => format!("TLS-inspection CA ({v}): {subject}; expires {not_after}"),
+                    None => format!("CA {subject}, issued by {issuer}; expires {not_after}"),
+                };
+                FileHit {
+                    rule: "image.layer-ca-certificate",
+                    severity: if vendor.is_some() {
+                        Severity::Low
+                    } else {
+                        Severity::Info
+                    },
+                    evidence,
+                    secret_digest: Some(secrets::digest(&hex::encode(&der))),
+                }
+            })
+            .collect()
     }
 }
 
@@ -271,6 +380,7 @@ impl Registry {
             analyzers: vec![
                 Box::new(SecretsAnalyzer::new(scanner)),
                 Box::new(KeyMaterialAnalyzer::new(scanner)),
+                Box::new(CaCertAnalyzer),
             ],
         }
     }
@@ -370,6 +480,56 @@ mod tests {
         let hits = run("opt/agent/nsusercert.p12", &[0x30, 0x82, 0x0a, 0x01, 0x02]);
         assert_eq!(hits[0].rule, "image.layer-private-key");
         assert!(run("opt/agent/readme.p12", b"not der").is_empty());
+    }
+
+    fn cert(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/certs/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn added_ca_certificates_are_reported_and_vendors_named() {
+        let hits = run(
+            "usr/local/share/ca-certificates/netskope.crt",
+            &cert("netskope-ca.pem"),
+        );
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(
+            (hits[0].rule, hits[0].severity),
+            ("image.layer-ca-certificate", Severity::Low)
+        );
+        assert!(
+            hits[0].evidence.contains("TLS-inspection CA (Netskope)"),
+            "{}",
+            hits[0].evidence
+        );
+        let hits = run(
+            "etc/pki/ca-trust/source/anchors/corp.pem",
+            &cert("corp-ca.pem"),
+        );
+        assert_eq!(hits[0].severity, Severity::Info);
+        assert!(
+            hits[0].evidence.contains("Acme Internal Root CA")
+                && hits[0].evidence.contains("expires")
+        );
+    }
+
+    #[test]
+    fn leaf_certificates_bundles_and_distribution_files_are_not_reported() {
+        assert!(run("app/tls/server.crt", &cert("leaf.pem")).is_empty());
+        let mut bundle = Vec::new();
+        for _ in 0..25 {
+            bundle.extend(cert("corp-ca.pem"));
+        }
+        assert!(
+            run("app/certifi/cacert.pem", &bundle).is_empty(),
+            "a bundle"
+        );
+        assert!(run(
+            "etc/ssl/certs/ca-certificates.crt",
+            &cert("netskope-ca.pem")
+        )
+        .is_empty());
     }
 
     #[test]
