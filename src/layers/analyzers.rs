@@ -454,6 +454,7 @@ mod tests {
             hits.iter().all(|h| !h.evidence.contains("6f2a9c1e-8b7d")),
             "{hits:?}"
         );
+        assert!(hits[0].evidence.ends_with("with _authToken"), "{hits:?}");
         let hits = run("home/app/.aws/credentials", b"[default]\naws_access_key_id = AKIAZ3MNQ7RTUVWXY2AB\naws_secret_access_key = 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\n");
         assert_eq!(hits.len(), 1, "one finding per credential file: {hits:?}");
         assert!(
