@@ -1,10 +1,8 @@
 fn main() {
     // Declare the app's commands so capabilities can grant them one by one;
     // a command not listed in a capability cannot be invoked from the UI.
-    tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(
-            tauri_build::AppManifest::new().commands(&["inventory", "rule_catalogue"]),
-        ),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&["inventory", "scan_image", "rule_catalogue"]),
+    ))
     .expect("tauri build script failed");
 }

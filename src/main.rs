@@ -224,7 +224,6 @@ async fn scan(
         fail_on,
     } = out;
     use dockward::layers::{self, Limits};
-    use dockward::store::{ScanKind, ScanStatus};
 
     let limits = Limits::default();
     let store = open_store(db, no_db).await?;
@@ -259,19 +258,9 @@ async fn scan(
     }
     if let Some(store) = &store {
         for (source, scan) in &scans {
-            let id = store
-                .begin_scan(ScanKind::Layers, source, &scan.image)
+            layers::record(store, source, scan)
                 .await
                 .map_err(|e| e.to_string())?;
-            match &scan.error {
-                // A partial scan is shown, never half-recorded.
-                Some(e) => store.end_scan(id, ScanStatus::Interrupted, e).await,
-                None => store
-                    .complete_scan(id, &scan.store_findings(), &[])
-                    .await
-                    .map(|_| ()),
-            }
-            .map_err(|e| e.to_string())?;
         }
     }
     if let Some(s) = store {

@@ -32,6 +32,12 @@ pub enum AppError {
         /// The database file.
         path: String,
     },
+    /// A layer scan could not run (image gone, engine stopped streaming).
+    #[error("{message}")]
+    Scan {
+        /// The explanation.
+        message: String,
+    },
     /// A defect in Dockward itself.
     #[error("{message}")]
     Internal {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use dockward::engine::Engine;
 use dockward::inventory::{self, InventoryReport};
+use dockward::layers::{self, ImageScan, Limits};
 use dockward::rules::{Policy, RuleMeta};
 use dockward::store::Store;
 use tokio::sync::Mutex;
@@ -52,6 +53,29 @@ async fn inventory(state: tauri::State<'_, AppState>) -> Result<InventoryReport,
         .map_err(|e| AppError::from_inventory(e, &db))
 }
 
+/// Scans one image's layers (served from the layer cache when unchanged) and
+/// records the scan. Read-only towards the engine.
+#[tauri::command]
+async fn scan_image(
+    image: String,
+    state: tauri::State<'_, AppState>,
+) -> Result<ImageScan, AppError> {
+    let store = state.store().await?;
+    let engine = Engine::connect_default().await?;
+    let scan = layers::scan_image(&engine, Some(&store), &image, &Limits::default())
+        .await
+        .map_err(|e| AppError::Scan {
+            message: e.to_string(),
+        })?;
+    layers::record(&store, &engine.info().endpoint, &scan)
+        .await
+        .map_err(|e| AppError::Store {
+            message: e.to_string(),
+            path: store.path().display().to_string(),
+        })?;
+    Ok(scan)
+}
+
 /// The rule catalogue, for the rules reference in the UI.
 #[tauri::command]
 fn rule_catalogue() -> Result<Vec<RuleMeta>, AppError> {
@@ -71,7 +95,11 @@ fn main() {
             db_path,
             store: Mutex::new(None),
         })
-        .invoke_handler(tauri::generate_handler![inventory, rule_catalogue])
+        .invoke_handler(tauri::generate_handler![
+            inventory,
+            scan_image,
+            rule_catalogue
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: Dockward could not start its window: {e}");

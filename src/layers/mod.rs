@@ -404,6 +404,26 @@ pub async fn scan_image(
     Ok(scan)
 }
 
+/// Records a layer scan in the store as one scan of kind `layers`: complete
+/// with its findings, or interrupted (nothing of it kept) when it stopped early.
+pub async fn record(
+    store: &crate::store::Store,
+    source: &str,
+    scan: &ImageScan,
+) -> Result<(), crate::store::StoreError> {
+    use crate::store::{ScanKind, ScanStatus};
+    let id = store
+        .begin_scan(ScanKind::Layers, source, &scan.image)
+        .await?;
+    match &scan.error {
+        Some(e) => store.end_scan(id, ScanStatus::Interrupted, e).await,
+        None => store
+            .complete_scan(id, &scan.store_findings(), &[])
+            .await
+            .map(|_| ()),
+    }
+}
+
 impl ImageScan {
     /// The findings as store records (evidence already redacted).
     pub fn store_findings(&self) -> Vec<crate::finding::Finding> {

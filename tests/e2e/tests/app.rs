@@ -171,6 +171,43 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             "{text}"
         );
         wait_for(&c, "[data-testid=score-bar] div").await;
+
+        // Images: scan a layered image; the key deleted in a later layer is
+        // reported with the layer that hides it.
+        c.find(Locator::Css("[data-testid=nav-images]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, &format!("[data-testid='open-{p}/layers:1']"))
+            .await
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, "[data-testid=scan-layers]")
+            .await
+            .click()
+            .await
+            .expect("click");
+        let key = wait_for(
+            &c,
+            "[data-testid=layer-finding][data-rule='image.layer-private-key']",
+        )
+        .await;
+        let text = text_of(&key).await;
+        assert!(
+            text.contains("/app/deploy.pem") && text.contains("still extractable"),
+            "{text}"
+        );
+        let layers = c
+            .find_all(Locator::Css("[data-testid=layer-row]"))
+            .await
+            .expect("layers");
+        assert!(layers.len() >= 6, "{} layers listed", layers.len());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("image-layers.png"), png).expect("write");
     });
     let outcome = steps.await;
     let _ = client.close().await;

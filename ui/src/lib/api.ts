@@ -3,6 +3,7 @@ import type { AppError } from "./bindings/AppError";
 import type { InventoryReport } from "./bindings/InventoryReport";
 import type { ImageReport } from "./bindings/ImageReport";
 import type { ContainerReport } from "./bindings/ContainerReport";
+import type { ImageScan } from "./bindings/ImageScan";
 import type { Row } from "./table";
 
 /** Runs an inventory in the core (and records it as a scan). */
@@ -23,4 +24,9 @@ export function imageRow(i: ImageReport): Row {
 
 export function containerRow(c: ContainerReport): Row {
   return { kind: "container", id: c.id, name: c.name, detail: c.image, state: c.state, score: c.score, counts: c.counts, findings: c.findings };
+}
+
+/** Scans one image's layers (from the cache when the image is unchanged). */
+export function scanImage(image: string): Promise<ImageScan> {
+  return invoke<ImageScan>("scan_image", { image });
 }

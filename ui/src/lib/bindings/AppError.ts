@@ -24,7 +24,11 @@ message: string,
 /**
  * The database file.
  */
-path: string, } | { "kind": "internal", 
+path: string, } | { "kind": "scan", 
+/**
+ * The explanation.
+ */
+message: string, } | { "kind": "internal", 
 /**
  * The explanation.
  */
