@@ -121,16 +121,21 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
     }
 }
 
-/// Facts from `GET /images/{id}/json` and `GET /images/{id}/history`.
-pub fn image_facts(img: ImageInspect, history: Vec<ImageHistoryResponseItem>) -> ImageFacts {
-    let config = img.config.unwrap_or_default();
-    let mut tags: Vec<String> = img
-        .repo_tags
+/// `repo:tag` names, sorted, without the `<none>:<none>` of dangling images.
+pub fn tags(repo_tags: Option<Vec<String>>) -> Vec<String> {
+    let mut tags: Vec<String> = repo_tags
         .unwrap_or_default()
         .into_iter()
         .filter(|t| t != "<none>:<none>")
         .collect();
     tags.sort();
+    tags
+}
+
+/// Facts from `GET /images/{id}/json` and `GET /images/{id}/history`.
+pub fn image_facts(img: ImageInspect, history: Vec<ImageHistoryResponseItem>) -> ImageFacts {
+    let config = img.config.unwrap_or_default();
+    let tags = tags(img.repo_tags);
     let created = img.created.filter(|c| !c.is_empty());
     let healthcheck = config.healthcheck.map(|h| {
         let test = h.test.unwrap_or_default();

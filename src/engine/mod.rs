@@ -251,20 +251,11 @@ impl Engine {
     /// exporting the image.
     pub async fn image_layers(&self, image: &str) -> Result<Option<ImageLayers>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(i) => {
-                let mut tags: Vec<String> = i
-                    .repo_tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|t| t != "<none>:<none>")
-                    .collect();
-                tags.sort();
-                Ok(Some(ImageLayers {
-                    id: i.id.unwrap_or_default(),
-                    tags,
-                    diff_ids: i.root_fs.and_then(|r| r.layers).unwrap_or_default(),
-                }))
-            }
+            Ok(i) => Ok(Some(ImageLayers {
+                id: i.id.unwrap_or_default(),
+                tags: convert::tags(i.repo_tags),
+                diff_ids: i.root_fs.and_then(|r| r.layers).unwrap_or_default(),
+            })),
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(self.api_error(format!("inspecting image {image}"))(e)),
         }

@@ -263,6 +263,10 @@ impl Store {
             }
             Err(e) => return Err(io(e)),
         }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         if path.exists() {
             // Look before touching: a read-only connection changes nothing,
             // whereas switching to WAL would rewrite a foreign file's header.
@@ -271,10 +275,7 @@ impl Store {
                 .max_connections(1)
                 .connect_with(probe)
                 .await
-                .map_err(|source| StoreError::Open {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+                .map_err(open_err)?;
             let verdict = refuse_foreign(&pool, path).await;
             pool.close().await;
             verdict?;
@@ -289,10 +290,7 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(open_err)?;
         let store = Store {
             pool,
             path: path.to_path_buf(),
