@@ -15,7 +15,7 @@ pub mod cache;
 pub mod walk;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -75,7 +75,7 @@ pub enum LayerError {
         image: String,
     },
     /// The engine failed while streaming the image.
-    #[error("{0}; findings so far are kept")]
+    #[error("{0}")]
     Engine(String),
     /// The layer cache could not be read or written.
     #[error(transparent)]
@@ -485,20 +485,32 @@ fn read_entries<R: Read>(
         }
         let name = walk::normalise(&String::from_utf8_lossy(&entry.path_bytes()));
         let size = entry.header().size().unwrap_or(0);
-        let mut buffered = BufReader::with_capacity(64 * 1024, entry);
-        let looks_json = name.ends_with(".json") || name == "repositories" || {
-            let head = buffered.fill_buf().map_err(archive_err)?;
-            head.first() == Some(&b'{')
-        };
-        let is_layer = name.ends_with("layer.tar") || name.starts_with("blobs/");
-        if looks_json && size <= limits.max_json && !name.ends_with("layer.tar") {
+        // Classify by content, from a full first tar block: a layer is
+        // compressed or a tar (`ustar` at offset 257), whatever its first
+        // file is called; only then may a `{` mean JSON. (A layer whose first
+        // entry is named `{x}` must not pass for a document and go unscanned.)
+        let mut head = Vec::with_capacity(512);
+        let mut entry = entry;
+        (&mut entry)
+            .take(512)
+            .read_to_end(&mut head)
+            .map_err(archive_err)?;
+        let layer_bytes = matches!(
+            head.as_slice(),
+            [0x1f, 0x8b, ..] | [0x28, 0xb5, 0x2f, 0xfd, ..]
+        ) || head.get(257..262) == Some(b"ustar".as_slice());
+        let is_layer = name.ends_with("layer.tar") || (name.starts_with("blobs/") && layer_bytes);
+        let looks_json = !is_layer
+            && (name.ends_with(".json") || name == "repositories" || head.first() == Some(&b'{'));
+        let mut buffered = BufReader::with_capacity(64 * 1024, io::Cursor::new(head).chain(entry));
+        if looks_json && size <= limits.max_json {
             let mut buf = Vec::with_capacity(size as usize);
             buffered
                 .take(limits.max_json)
                 .read_to_end(&mut buf)
                 .map_err(archive_err)?;
             jsons.insert(name, buf);
-        } else if is_layer {
+        } else if is_layer || name.starts_with("blobs/") {
             let mut w = LayerWalk::default();
             let label = format!("layer {name}");
             let result = walk::walk_layer(&mut buffered, &label, limits, registry, &mut w);

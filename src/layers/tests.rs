@@ -423,3 +423,18 @@ fn cache_records_rebuild_the_same_scan() {
     assert_eq!(rebuilt.findings, fresh.findings);
     assert_eq!(rebuilt.layers, fresh.layers);
 }
+
+#[test]
+fn a_layer_whose_first_file_looks_like_json_is_still_scanned() {
+    // Regression: blobs were classified as JSON by their first byte, so a
+    // plain layer whose first entry is named `{…}` went unscanned.
+    let l0 = layer(&[("{\"a\":1}", Some(b"x")), ("app/deploy.pem", Some(KEY))]);
+    assert_eq!(l0[0], b'{');
+    let s = scan(&oci(&[l0], |b: &[u8]| b.to_vec()));
+    assert_eq!(s.error, None);
+    assert!(
+        s.findings.iter().any(|f| f.path == "/app/deploy.pem"),
+        "{:?}",
+        s.findings
+    );
+}

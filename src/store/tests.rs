@@ -199,7 +199,7 @@ async fn two_handles_write_at_once() {
     let fb: Vec<Finding> = (0..200)
         .map(|i| finding(&format!("b{i}"), "container.root-user", Severity::Medium))
         .collect();
-    let (ra, rb) = tokio::join!(
+    tokio::join!(
         async {
             for _ in 0..5 {
                 scan_with(&a, &fa).await;
@@ -211,7 +211,6 @@ async fn two_handles_write_at_once() {
             }
         }
     );
-    let _ = (ra, rb);
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM scan WHERE status = 'complete'")
         .fetch_one(&a.pool)
         .await
