@@ -2,7 +2,12 @@ fn main() {
     // Declare the app's commands so capabilities can grant them one by one;
     // a command not listed in a capability cannot be invoked from the UI.
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["inventory", "scan_image", "rule_catalogue"]),
+        tauri_build::AppManifest::new().commands(&[
+            "inventory",
+            "scan_image",
+            "cancel_scan",
+            "rule_catalogue",
+        ]),
     ))
     .expect("tauri build script failed");
 }

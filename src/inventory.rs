@@ -24,6 +24,9 @@ pub enum InventoryError {
     /// The rule catalogue does not load (a build defect).
     #[error(transparent)]
     Rules(#[from] &'static RulesError),
+    /// Reading the layer cache failed.
+    #[error(transparent)]
+    Layers(#[from] crate::layers::LayerError),
 }
 
 /// Findings counted by severity.
@@ -129,6 +132,9 @@ pub struct ImageReport {
     pub findings: Vec<FindingReport>,
     /// Findings by severity.
     pub counts: SeverityCounts,
+    /// Whether its layers have been scanned (their findings are then part of
+    /// `findings` and the score); false until a layer scan of this image.
+    pub layers_scanned: bool,
 }
 
 /// One container in the inventory.
@@ -222,7 +228,12 @@ pub struct Evaluation {
 }
 
 /// Applies the catalogue to a snapshot. Pure: no I/O.
-pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> Evaluation {
+pub fn evaluate(
+    snapshot: &Snapshot,
+    catalogue: &Catalogue,
+    policy: &Policy,
+    layer_findings: &HashMap<String, Vec<Finding>>,
+) -> Evaluation {
     let images_by_id: HashMap<&str, &crate::facts::ImageFacts> =
         snapshot.images.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut all = Vec::new();
@@ -255,7 +266,15 @@ pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> 
         .images
         .iter()
         .map(|img| {
-            let found = catalogue.evaluate_image(img, policy);
+            let mut found = catalogue.evaluate_image(img, policy);
+            let layers = layer_findings.get(&img.id);
+            if let Some(layer_found) = layers {
+                let subject = rules::image_subject(img);
+                found.extend(layer_found.iter().map(|f| Finding {
+                    subject: subject.clone(),
+                    ..f.clone()
+                }));
+            }
             let (score, findings) = explain(&found);
             scores.push((rules::image_subject(img), score));
             all.extend(found);
@@ -275,6 +294,7 @@ pub fn evaluate(snapshot: &Snapshot, catalogue: &Catalogue, policy: &Policy) -> 
                 score,
                 counts: SeverityCounts::of(&findings),
                 findings,
+                layers_scanned: layers.is_some(),
             }
         })
         .collect();
@@ -328,7 +348,11 @@ pub async fn run(
             return Err(e.into());
         }
     };
-    let eval = evaluate(&snapshot, catalogue, policy);
+    let layer_findings = match store {
+        Some(s) => cached_layer_findings(s, &snapshot).await?,
+        None => HashMap::new(),
+    };
+    let eval = evaluate(&snapshot, catalogue, policy, &layer_findings);
     let mut report = eval.report;
     if let (Some(s), Some(id)) = (store, scan_id) {
         let summary = s.complete_scan(id, &eval.findings, &eval.scores).await?;
@@ -336,4 +360,25 @@ pub async fn run(
         report.new_findings = Some(summary.new_findings);
     }
     Ok(report)
+}
+
+/// Layer findings of every image whose layers are all in the layer cache at
+/// the current analyzer versions, by image ID. Images not yet scanned have
+/// no entry: their score is from their config alone until they are.
+async fn cached_layer_findings(
+    store: &Store,
+    snapshot: &Snapshot,
+) -> Result<HashMap<String, Vec<Finding>>, InventoryError> {
+    let mut out = HashMap::new();
+    for img in &snapshot.images {
+        let identity = crate::layers::Identity {
+            tags: img.tags.clone(),
+            image_id: Some(img.id.clone()),
+            name_hint: img.display_name(),
+        };
+        if let Some(scan) = crate::layers::cached_scan(store, &identity, &img.diff_ids).await? {
+            out.insert(img.id.clone(), scan.store_findings());
+        }
+    }
+    Ok(out)
 }

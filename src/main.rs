@@ -234,12 +234,15 @@ async fn scan(
         let scanner = dockward::secrets::builtin().map_err(|e| e.to_string())?;
         let registry = layers::analyzers::Registry::builtin(scanner);
         let name = path.display().to_string();
-        let scan = tokio::task::spawn_blocking(move || {
-            layers::scan_archive(std::io::BufReader::new(file), &limits, &registry, &name)
+        // Every image in the archive (a `docker save` of several shares layers).
+        let found = tokio::task::spawn_blocking(move || {
+            layers::scan_archive_all(std::io::BufReader::new(file), &limits, &registry, &name)
         })
         .await
         .map_err(|e| e.to_string())?;
-        scans.push((format!("archive:{}", path.display()), scan));
+        for scan in found {
+            scans.push((format!("archive:{}", path.display()), scan));
+        }
     } else {
         let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
         let names = if all {
@@ -250,7 +253,8 @@ async fn scan(
             images
         };
         for name in names {
-            let scan = layers::scan_image(&engine, store.as_ref(), &name, &limits)
+            let control = progress_line(&name);
+            let scan = layers::scan_image(&engine, store.as_ref(), &name, &limits, &control)
                 .await
                 .map_err(|e| e.to_string())?;
             scans.push((engine.info().endpoint.clone(), scan));
@@ -296,5 +300,29 @@ async fn scan(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Progress on stderr while a layer scan runs, when stderr is a terminal.
+fn progress_line(image: &str) -> dockward::layers::ScanControl {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stderr().is_terminal() {
+        return dockward::layers::ScanControl::default();
+    }
+    dockward::layers::ScanControl::new(image, |p| {
+        let mut err = std::io::stderr();
+        if p.done {
+            let _ = write!(err, "\r\x1b[2K");
+        } else {
+            let _ = write!(
+                err,
+                "\r\x1b[2Kscanning {}: layer {}/{}, {} MB",
+                p.image,
+                p.layer,
+                p.layers,
+                p.bytes >> 20
+            );
+        }
+        let _ = err.flush();
     })
 }

@@ -197,3 +197,137 @@ fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
         "{partial}"
     );
 }
+
+/// The window's path through the library: progress while streaming from the
+/// engine, a cancel that stops the scan and is recorded as interrupted, then
+/// the image's inventory score including its layer findings once scanned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_progress_and_layer_findings_in_the_image_score() {
+    use dockward::layers::{self, Limits, ScanControl};
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    if !common::engine_available("layers-cancel") {
+        return;
+    }
+    let fx = common::Fixtures::create("layers-cancel");
+    let image = format!("{}/layers:1", fx.prefix);
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dockward::store::Store::open(&dir.path().join("d.db"))
+        .await
+        .expect("store");
+    let engine = dockward::engine::Engine::connect_default()
+        .await
+        .expect("engine");
+
+    // Cancel as soon as the first layer starts.
+    let me: Arc<OnceLock<ScanControl>> = Arc::default();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (me2, seen2) = (me.clone(), seen.clone());
+    let control = ScanControl::new(&image, move |p| {
+        if p.layer >= 1 {
+            if let Some(c) = me2.get() {
+                c.cancel();
+            }
+        }
+        seen2.lock().expect("lock").push(p);
+    });
+    me.set(control.clone()).ok();
+    let scan = layers::scan_image(&engine, Some(&store), &image, &Limits::default(), &control)
+        .await
+        .expect("scan");
+    assert_eq!(scan.error.as_deref(), Some("the scan was cancelled"));
+    {
+        let seen = seen.lock().expect("lock");
+        let first = seen.first().expect("progress");
+        assert!(first.layers >= 6 && first.total_bytes > 0, "{first:?}");
+        assert!(seen.last().expect("last").done);
+    }
+    layers::record(&store, "test", &scan).await.expect("record");
+    let scans = store.scans(5).await.expect("scans");
+    assert_eq!(scans[0].status, dockward::store::ScanStatus::Interrupted);
+    assert_eq!(scans[0].error.as_deref(), Some("the scan was cancelled"));
+
+    // Not scanned yet (the cancelled scan cached nothing): config-only score.
+    let policy = dockward::rules::Policy::now();
+    let find = |r: &dockward::inventory::InventoryReport| {
+        r.images
+            .iter()
+            .find(|i| i.tags.contains(&image))
+            .cloned()
+            .expect("image in inventory")
+    };
+    let before = find(
+        &dockward::inventory::run(&engine, Some(&store), &policy)
+            .await
+            .expect("inventory"),
+    );
+    assert!(!before.layers_scanned);
+    assert!(!before
+        .findings
+        .iter()
+        .any(|f| f.rule == "image.layer-private-key"));
+
+    let scan = layers::scan_image(
+        &engine,
+        Some(&store),
+        &image,
+        &Limits::default(),
+        &ScanControl::default(),
+    )
+    .await
+    .expect("scan");
+    assert_eq!(scan.error, None);
+    let after = find(
+        &dockward::inventory::run(&engine, Some(&store), &policy)
+            .await
+            .expect("inventory"),
+    );
+    assert!(after.layers_scanned);
+    let key = after
+        .findings
+        .iter()
+        .find(|f| f.rule == "image.layer-private-key")
+        .expect("the layer's key is an image finding");
+    assert!(key.points > 0.0 && key.location.contains("/app/deploy.pem"));
+    assert!(
+        after.score > before.score,
+        "{} -> {}",
+        before.score,
+        after.score
+    );
+    // Fingerprints are the layer scan's: the two views of one finding agree.
+    assert!(scan
+        .findings
+        .iter()
+        .any(|f| f.fingerprint == key.fingerprint));
+}
+
+/// `docker save a b` writes one archive of two images; both are reported.
+#[test]
+fn a_multi_image_archive_reports_every_image() {
+    if !common::engine_available("layers-multi") {
+        return;
+    }
+    let fx = common::Fixtures::create("layers-multi");
+    let a = format!("{}/layers:1", fx.prefix);
+    let b = format!("{}/risky:latest", fx.prefix);
+    let dir = tempfile::tempdir().expect("tmp");
+    let archive = dir.path().join("two.tar");
+    let status = std::process::Command::new("docker")
+        .args(["save", "-o"])
+        .arg(&archive)
+        .args([&a, &b])
+        .status()
+        .expect("docker save");
+    assert!(status.success());
+    let (code, report, _) = scan(&["--archive", archive.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{report}");
+    let images: Vec<&str> = report
+        .as_array()
+        .expect("one report per image")
+        .iter()
+        .map(|r| r["image"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(images.len(), 2, "{images:?}");
+    assert!(images.contains(&a.as_str()) && images.contains(&b.as_str()));
+}

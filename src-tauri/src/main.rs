@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use dockward::engine::Engine;
 use dockward::inventory::{self, InventoryReport};
-use dockward::layers::{self, ImageScan, Limits};
+use std::collections::HashMap;
+
+use dockward::layers::{self, ImageScan, Limits, ScanControl, ScanProgress};
 use dockward::rules::{Policy, RuleMeta};
 use dockward::store::Store;
 use tokio::sync::Mutex;
@@ -20,6 +22,8 @@ use error::AppError;
 struct AppState {
     db_path: Option<PathBuf>,
     store: Mutex<Option<Store>>,
+    /// Layer scans under way, by image name, so that the window can cancel them.
+    scans: std::sync::Mutex<HashMap<String, ScanControl>>,
 }
 
 impl AppState {
@@ -39,6 +43,15 @@ impl AppState {
         *guard = Some(store.clone());
         Ok(store)
     }
+
+    /// Registers (`Some`) or forgets (`None`) the running scan of `image`.
+    fn running(&self, image: &str, control: Option<ScanControl>) {
+        let mut scans = self.scans.lock().unwrap_or_else(|p| p.into_inner());
+        match control {
+            Some(c) => scans.insert(image.to_string(), c),
+            None => scans.remove(image),
+        };
+    }
 }
 
 /// Lists every image and container with findings and scores, and records the
@@ -54,19 +67,28 @@ async fn inventory(state: tauri::State<'_, AppState>) -> Result<InventoryReport,
 }
 
 /// Scans one image's layers (served from the layer cache when unchanged) and
-/// records the scan. Read-only towards the engine.
+/// records the scan. Progress (bytes, layer i/n) goes to `on_progress`;
+/// `cancel_scan` stops it, and the scan is then recorded as interrupted.
+/// Read-only towards the engine.
 #[tauri::command]
 async fn scan_image(
     image: String,
+    on_progress: tauri::ipc::Channel<ScanProgress>,
     state: tauri::State<'_, AppState>,
 ) -> Result<ImageScan, AppError> {
     let store = state.store().await?;
     let engine = Engine::connect_default().await?;
-    let scan = layers::scan_image(&engine, Some(&store), &image, &Limits::default())
-        .await
-        .map_err(|e| AppError::Scan {
-            message: e.to_string(),
-        })?;
+    let control = ScanControl::new(&image, move |p| {
+        // The window may have gone; the scan goes on regardless.
+        let _ = on_progress.send(p);
+    });
+    state.running(&image, Some(control.clone()));
+    let scanned =
+        layers::scan_image(&engine, Some(&store), &image, &Limits::default(), &control).await;
+    state.running(&image, None);
+    let scan = scanned.map_err(|e| AppError::Scan {
+        message: e.to_string(),
+    })?;
     layers::record(&store, &engine.info().endpoint, &scan)
         .await
         .map_err(|e| AppError::Store {
@@ -74,6 +96,19 @@ async fn scan_image(
             path: store.path().display().to_string(),
         })?;
     Ok(scan)
+}
+
+/// Cancels the layer scan of `image`, if one is running. Returns whether one was.
+#[tauri::command]
+fn cancel_scan(image: String, state: tauri::State<'_, AppState>) -> bool {
+    let scans = state.scans.lock().unwrap_or_else(|p| p.into_inner());
+    match scans.get(&image) {
+        Some(control) => {
+            control.cancel();
+            true
+        }
+        None => false,
+    }
 }
 
 /// The rule catalogue, for the rules reference in the UI.
@@ -94,10 +129,12 @@ fn main() {
         .manage(AppState {
             db_path,
             store: Mutex::new(None),
+            scans: std::sync::Mutex::new(HashMap::new()),
         })
         .invoke_handler(tauri::generate_handler![
             inventory,
             scan_image,
+            cancel_scan,
             rule_catalogue
         ])
         .run(tauri::generate_context!());

@@ -107,6 +107,8 @@ pub struct ImageLayers {
     pub tags: Vec<String>,
     /// Layer diffIDs, bottom first.
     pub diff_ids: Vec<String>,
+    /// Size in bytes as the engine reports it (about what an export streams).
+    pub size: u64,
 }
 
 /// A connected engine.
@@ -255,6 +257,7 @@ impl Engine {
                 id: i.id.unwrap_or_default(),
                 tags: convert::tags(i.repo_tags),
                 diff_ids: i.root_fs.and_then(|r| r.layers).unwrap_or_default(),
+                size: i.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
             })),
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(self.api_error(format!("inspecting image {image}"))(e)),

@@ -12,7 +12,10 @@
 
 pub mod analyzers;
 pub mod cache;
+pub mod control;
 pub mod walk;
+
+pub use control::{ScanControl, ScanProgress};
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
@@ -77,6 +80,9 @@ pub enum LayerError {
     /// The engine failed while streaming the image.
     #[error("{0}")]
     Engine(String),
+    /// The user cancelled the scan.
+    #[error("the scan was cancelled")]
+    Cancelled,
     /// The layer cache could not be read or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -242,96 +248,224 @@ struct HistoryEntry {
     empty_layer: bool,
 }
 
+/// The archive entry a link entry points at: relative to the link's folder
+/// for a symlink, from the archive root for a hard link. `None` when it
+/// climbs out of the archive.
+fn resolve_link(name: &str, target: &str, symlink: bool) -> Option<String> {
+    let mut parts: Vec<&str> = if symlink && !target.starts_with('/') {
+        name.split('/').collect()
+    } else {
+        Vec::new()
+    };
+    if symlink && !target.starts_with('/') {
+        parts.pop();
+    }
+    for p in target.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The error an I/O error carries from outside the archive: the engine
+/// stopping mid-stream, or the user cancelling. `None` for the archive's own.
+pub(crate) fn carried(e: &io::Error) -> Option<LayerError> {
+    let inner = e.get_ref()?;
+    if inner.is::<control::CancelledMarker>() {
+        return Some(LayerError::Cancelled);
+    }
+    inner
+        .downcast_ref::<crate::engine::StreamError>()
+        .map(|s| LayerError::Engine(s.0.clone()))
+}
+
 fn blob_path(digest: &str) -> String {
     format!("blobs/{}", digest.replacen(':', "/", 1))
 }
 
-/// Reads a whole archive stream. Never fails outright: problems end the scan
-/// with `error` set, and findings made before them are kept.
+/// Reads a whole archive stream and scans its first image. Never fails
+/// outright: problems end the scan with `error` set, and findings made before
+/// them are kept.
 pub fn scan_archive<R: Read>(
     reader: R,
     limits: &Limits,
     registry: &Registry,
     name_hint: &str,
 ) -> ImageScan {
-    scan_archive_layers(reader, limits, registry, name_hint).0
+    scan_archive_layers(reader, limits, registry, name_hint, &ScanControl::default()).0
 }
 
 /// Like [`scan_archive`], also returning each layer's walk in image order
-/// with its build step, for the cache.
+/// with its build step, for the cache. `control` follows and can stop it.
 pub fn scan_archive_layers<R: Read>(
     reader: R,
     limits: &Limits,
     registry: &Registry,
     name_hint: &str,
+    control: &ScanControl,
 ) -> (ImageScan, Vec<(String, LayerWalk)>) {
-    let mut jsons: HashMap<String, Vec<u8>> = HashMap::new();
-    let mut walks: Vec<(String, LayerWalk)> = Vec::new();
-    let mut error = read_entries(reader, limits, registry, &mut jsons, &mut walks).err();
-    let layout = match layout(&jsons) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            error.get_or_insert(e);
-            None
-        }
-    };
-    // Layers in image order; without a layout, in archive order.
-    let ordered: Vec<(String, LayerWalk)> = match &layout {
-        Some(l) => {
-            let mut by_entry: HashMap<String, LayerWalk> = walks.into_iter().collect();
-            l.layer_entries
-                .iter()
-                .filter_map(|e| by_entry.remove(e).map(|w| (e.clone(), w)))
-                .collect()
-        }
-        None => walks,
-    };
-    let history: Vec<String> = layout
-        .as_ref()
-        .and_then(|l| l.config.as_ref())
-        .map(|c| {
-            c.history
-                .iter()
-                .filter(|h| !h.empty_layer)
-                .map(|h| h.created_by.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    if let (Some(l), None) = (&layout, &error) {
-        if let Some(cfg) = &l.config {
-            let got: Vec<Option<&String>> =
-                ordered.iter().map(|(_, w)| w.diff_id.as_ref()).collect();
-            let want: Vec<Option<&String>> = cfg.rootfs.diff_ids.iter().map(Some).collect();
-            if got != want {
-                error = Some(LayerError::Manifest {
-                    what: "image config".into(),
-                    reason: "its diff_ids do not match the layers in the archive".into(),
-                });
-            }
-        }
-    }
-    let identity = Identity {
-        tags: layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
-        image_id: layout.as_ref().and_then(|l| l.image_id.clone()),
-        name_hint: name_hint.to_string(),
-    };
-    let walks_only: Vec<&LayerWalk> = ordered.iter().map(|(_, w)| w).collect();
-    let labels: Vec<&str> = ordered.iter().map(|(e, _)| e.as_str()).collect();
-    let scan = build_scan(
-        &identity,
-        &labels,
-        &walks_only,
-        &history,
-        layout.is_some(),
-        error,
-        registry,
-    );
-    let with_steps = ordered
-        .into_iter()
+    let read = read_archive(reader, limits, registry, control);
+    let mut images = read.images(registry, name_hint);
+    let first = images.swap_remove(0);
+    let mut by_entry: HashMap<String, LayerWalk> = read.walks.into_iter().collect();
+    let steps = first
+        .entries
+        .iter()
         .enumerate()
-        .map(|(i, (_, w))| (history.get(i).cloned().unwrap_or_default(), w))
+        .filter_map(|(i, e)| {
+            by_entry
+                .remove(e)
+                .map(|w| (first.history.get(i).cloned().unwrap_or_default(), w))
+        })
         .collect();
-    (scan, with_steps)
+    (first.scan, steps)
+}
+
+/// Scans every image of an archive (`docker save` of several images shares
+/// layers between them; each layer is read once).
+pub fn scan_archive_all<R: Read>(
+    reader: R,
+    limits: &Limits,
+    registry: &Registry,
+    name_hint: &str,
+) -> Vec<ImageScan> {
+    read_archive(reader, limits, registry, &ScanControl::default())
+        .images(registry, name_hint)
+        .into_iter()
+        .map(|i| i.scan)
+        .collect()
+}
+
+/// Everything read from one archive.
+struct ArchiveRead {
+    jsons: HashMap<String, Vec<u8>>,
+    /// Layer walks by archive entry name, in archive order.
+    walks: Vec<(String, LayerWalk)>,
+    /// Link entries (a shared layer written once): link name to target.
+    aliases: HashMap<String, String>,
+    error: Option<LayerError>,
+}
+
+/// One image of an archive, scanned.
+struct ArchiveImage {
+    scan: ImageScan,
+    /// Its layers' entry names, bottom first.
+    entries: Vec<String>,
+    /// Build steps of its layers, bottom first.
+    history: Vec<String>,
+}
+
+fn read_archive<R: Read>(
+    reader: R,
+    limits: &Limits,
+    registry: &Registry,
+    control: &ScanControl,
+) -> ArchiveRead {
+    let mut jsons = HashMap::new();
+    let mut walks = Vec::new();
+    let mut aliases = HashMap::new();
+    let metered = control::Metered {
+        inner: reader,
+        control: control.clone(),
+    };
+    let error = read_entries(
+        metered,
+        limits,
+        registry,
+        control,
+        &mut jsons,
+        &mut walks,
+        &mut aliases,
+    )
+    .err();
+    control.finish();
+    ArchiveRead {
+        jsons,
+        walks,
+        aliases,
+        error,
+    }
+}
+
+impl ArchiveRead {
+    /// The archive's images, at least one: without a usable manifest, one
+    /// image of its layers in archive order, with that error set.
+    fn images(&self, registry: &Registry, name_hint: &str) -> Vec<ArchiveImage> {
+        let read_error = self.error.as_ref().map(ToString::to_string);
+        let (layouts, layout_error) = match layouts(&self.jsons) {
+            Ok(ls) => (ls.into_iter().map(Some).collect(), None),
+            Err(e) => (vec![None], Some(e.to_string())),
+        };
+        let by_entry: HashMap<&str, &LayerWalk> =
+            self.walks.iter().map(|(e, w)| (e.as_str(), w)).collect();
+        layouts
+            .into_iter()
+            .map(|layout: Option<Layout>| {
+                let mut error = read_error.clone().or(layout_error.clone());
+                // Layers in image order; without a layout, in archive order.
+                let ordered: Vec<(&str, &LayerWalk)> = match &layout {
+                    Some(l) => l
+                        .layer_entries
+                        .iter()
+                        .map(|e| self.aliases.get(e).unwrap_or(e).as_str())
+                        .filter_map(|e| by_entry.get(e).map(|w| (e, *w)))
+                        .collect(),
+                    None => self.walks.iter().map(|(e, w)| (e.as_str(), w)).collect(),
+                };
+                let config = layout.as_ref().and_then(|l| l.config.as_ref());
+                let history: Vec<String> = config
+                    .map(|c| {
+                        c.history
+                            .iter()
+                            .filter(|h| !h.empty_layer)
+                            .map(|h| h.created_by.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let (Some(cfg), None) = (config, &error) {
+                    let got: Vec<Option<&String>> =
+                        ordered.iter().map(|(_, w)| w.diff_id.as_ref()).collect();
+                    let want: Vec<Option<&String>> = cfg.rootfs.diff_ids.iter().map(Some).collect();
+                    if got != want {
+                        error = Some(
+                            LayerError::Manifest {
+                                what: "image config".into(),
+                                reason: "its diff_ids do not match the layers in the archive"
+                                    .into(),
+                            }
+                            .to_string(),
+                        );
+                    }
+                }
+                let identity = Identity {
+                    tags: layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
+                    image_id: layout.as_ref().and_then(|l| l.image_id.clone()),
+                    name_hint: name_hint.to_string(),
+                };
+                let walks: Vec<&LayerWalk> = ordered.iter().map(|(_, w)| *w).collect();
+                let labels: Vec<&str> = ordered.iter().map(|(e, _)| *e).collect();
+                let scan = build_scan(
+                    &identity,
+                    &labels,
+                    &walks,
+                    &history,
+                    layout.is_some(),
+                    error,
+                    registry,
+                );
+                ArchiveImage {
+                    scan,
+                    entries: labels.iter().map(|e| e.to_string()).collect(),
+                    history,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Who the image is: tags and ID when known, else what the user named.
@@ -346,16 +480,16 @@ pub struct Identity {
 
 /// Scans an image streamed from the engine. The archive is read on a
 /// blocking thread as it arrives; memory stays bounded whatever its size.
+/// `control` receives progress and can cancel (the scan then ends with
+/// [`LayerError::Cancelled`] in its `error`).
 pub async fn scan_image(
     engine: &crate::engine::Engine,
     store: Option<&crate::store::Store>,
     image: &str,
     limits: &Limits,
+    control: &ScanControl,
 ) -> Result<ImageScan, LayerError> {
-    let scanner = crate::secrets::builtin().map_err(|e| LayerError::Manifest {
-        what: "secret rules".into(),
-        reason: e.to_string(),
-    })?;
+    let scanner = secret_rules()?;
     let info = engine
         .image_layers(image)
         .await
@@ -363,45 +497,72 @@ pub async fn scan_image(
         .ok_or_else(|| LayerError::NotFound {
             image: image.to_string(),
         })?;
-    let registry = Registry::builtin(scanner);
-    let versions: Vec<(&str, u32)> = registry
-        .analyzers()
-        .iter()
-        .map(|a| (a.id(), a.version()))
-        .collect();
+    control.set_totals(info.size, info.diff_ids.len());
     let identity = Identity {
         tags: info.tags.clone(),
         image_id: Some(info.id.clone()),
         name_hint: image.to_string(),
     };
     if let Some(store) = store {
-        if let Some(records) = store.layer_records(&info.diff_ids, &versions).await? {
-            // Every layer is known at the current analyzer versions: no export.
-            let history: Vec<String> = records.iter().map(|r| r.created_by.clone()).collect();
-            let walks = cache::from_records(&records, &registry);
-            let refs: Vec<&LayerWalk> = walks.iter().collect();
-            let labels: Vec<&str> = info.diff_ids.iter().map(String::as_str).collect();
-            let mut scan = build_scan(&identity, &labels, &refs, &history, true, None, &registry);
-            scan.cached = true;
+        if let Some(scan) = cached_scan(store, &identity, &info.diff_ids).await? {
+            control.finish();
             return Ok(scan);
         }
     }
     let reader = engine.export(image);
     let limits = limits.clone();
     let name = image.to_string();
+    let blocking_control = control.clone();
     let (scan, layers) = tokio::task::spawn_blocking(move || {
         let registry = Registry::builtin(scanner);
         let sync = tokio_util::io::SyncIoBridge::new(reader);
-        scan_archive_layers(sync, &limits, &registry, &name)
+        scan_archive_layers(sync, &limits, &registry, &name, &blocking_control)
     })
     .await
     .map_err(|e| LayerError::Io(io::Error::other(e)))?;
     if let (Some(store), None) = (store, &scan.error) {
+        let registry = Registry::builtin(scanner);
         store
             .put_layer_records(&cache::to_records(&layers, &registry))
             .await?;
     }
     Ok(scan)
+}
+
+fn secret_rules() -> Result<&'static crate::secrets::SecretScanner, LayerError> {
+    crate::secrets::builtin().map_err(|e| LayerError::Manifest {
+        what: "secret rules".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The scan of an image built from the layer cache alone, without reading
+/// the image: `Some` only when every one of its layers (`diff_ids`, from
+/// inspect) was analysed at the current analyzer versions.
+pub async fn cached_scan(
+    store: &crate::store::Store,
+    identity: &Identity,
+    diff_ids: &[String],
+) -> Result<Option<ImageScan>, LayerError> {
+    if diff_ids.is_empty() {
+        return Ok(None);
+    }
+    let registry = Registry::builtin(secret_rules()?);
+    let versions: Vec<(&str, u32)> = registry
+        .analyzers()
+        .iter()
+        .map(|a| (a.id(), a.version()))
+        .collect();
+    let Some(records) = store.layer_records(diff_ids, &versions).await? else {
+        return Ok(None);
+    };
+    let history: Vec<String> = records.iter().map(|r| r.created_by.clone()).collect();
+    let walks = cache::from_records(&records, &registry);
+    let refs: Vec<&LayerWalk> = walks.iter().collect();
+    let labels: Vec<&str> = diff_ids.iter().map(String::as_str).collect();
+    let mut scan = build_scan(identity, &labels, &refs, &history, true, None, &registry);
+    scan.cached = true;
+    Ok(Some(scan))
 }
 
 /// Records a layer scan in the store as one scan of kind `layers`: complete
@@ -455,16 +616,15 @@ fn read_entries<R: Read>(
     reader: R,
     limits: &Limits,
     registry: &Registry,
+    control: &ScanControl,
     jsons: &mut HashMap<String, Vec<u8>>,
     walks: &mut Vec<(String, LayerWalk)>,
+    aliases: &mut HashMap<String, String>,
 ) -> Result<(), LayerError> {
     let mut outer = tar::Archive::new(reader);
     let archive_err = |e: io::Error| {
-        if let Some(stream) = e
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<crate::engine::StreamError>())
-        {
-            LayerError::Engine(stream.0.clone())
+        if let Some(carried) = carried(&e) {
+            carried
         } else if e.kind() == io::ErrorKind::UnexpectedEof
             || e.to_string().contains("unexpected EOF")
         {
@@ -480,7 +640,20 @@ fn read_entries<R: Read>(
     };
     for entry in outer.entries().map_err(archive_err)? {
         let entry = entry.map_err(archive_err)?;
-        if !entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            // `docker save` writes a layer shared by several images once and
+            // links the others to it (`<id>/layer.tar -> ../<id0>/layer.tar`).
+            let name = walk::normalise(&String::from_utf8_lossy(&entry.path_bytes()));
+            if let Some(target) = entry.link_name_bytes() {
+                let target = String::from_utf8_lossy(&target).into_owned();
+                if let Some(resolved) = resolve_link(&name, &target, kind.is_symlink()) {
+                    aliases.insert(name, resolved);
+                }
+            }
+            continue;
+        }
+        if !kind.is_file() {
             continue;
         }
         let name = walk::normalise(&String::from_utf8_lossy(&entry.path_bytes()));
@@ -511,6 +684,7 @@ fn read_entries<R: Read>(
                 .map_err(archive_err)?;
             jsons.insert(name, buf);
         } else if is_layer || name.starts_with("blobs/") {
+            control.layer_started();
             let mut w = LayerWalk::default();
             let label = format!("layer {name}");
             let result = walk::walk_layer(&mut buffered, &label, limits, registry, &mut w);
@@ -537,69 +711,78 @@ fn parse_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, 
     })
 }
 
-fn layout(jsons: &HashMap<String, Vec<u8>>) -> Result<Layout, LayerError> {
+fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, LayerError> {
     if let Some(bytes) = jsons.get("manifest.json") {
         let manifests: Vec<LegacyManifest> = parse_json("manifest.json", bytes)?;
-        let m = manifests
-            .into_iter()
-            .next()
-            .ok_or_else(|| LayerError::Manifest {
+        if manifests.is_empty() {
+            return Err(LayerError::Manifest {
                 what: "manifest.json".into(),
                 reason: "it lists no image".into(),
-            })?;
-        let config = match jsons.get(&walk::normalise(&m.config)) {
-            Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
-            None => None,
-        };
-        let id = m
-            .config
-            .trim_end_matches(".json")
-            .rsplit('/')
-            .next()
-            .map(|h| format!("sha256:{h}"));
-        return Ok(Layout {
-            config,
-            image_id: id,
-            tags: m.repo_tags.unwrap_or_default(),
-            layer_entries: m.layers.iter().map(|l| walk::normalise(l)).collect(),
-        });
+            });
+        }
+        return manifests
+            .into_iter()
+            .map(|m| {
+                let config = match jsons.get(&walk::normalise(&m.config)) {
+                    Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+                    None => None,
+                };
+                let id = m
+                    .config
+                    .trim_end_matches(".json")
+                    .rsplit('/')
+                    .next()
+                    .map(|h| format!("sha256:{h}"));
+                Ok(Layout {
+                    config,
+                    image_id: id,
+                    tags: m.repo_tags.unwrap_or_default(),
+                    layer_entries: m.layers.iter().map(|l| walk::normalise(l)).collect(),
+                })
+            })
+            .collect();
     }
     if let Some(bytes) = jsons.get("index.json") {
         let index: OciIndex = parse_json("index.json", bytes)?;
-        let first = index
-            .manifests
-            .into_iter()
-            .next()
-            .ok_or_else(|| LayerError::Manifest {
+        if index.manifests.is_empty() {
+            return Err(LayerError::Manifest {
                 what: "index.json".into(),
                 reason: "it lists no manifest".into(),
-            })?;
-        let tag = first
-            .annotations
-            .get("io.containerd.image.name")
-            .or(first.annotations.get("org.opencontainers.image.ref.name"))
-            .cloned();
-        let mbytes = jsons
-            .get(&blob_path(&first.digest))
-            .ok_or_else(|| LayerError::Manifest {
-                what: "index.json".into(),
-                reason: format!("its manifest {} is not in the archive", first.digest),
-            })?;
-        let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
-        let config = match jsons.get(&blob_path(&manifest.config.digest)) {
-            Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
-            None => None,
-        };
-        return Ok(Layout {
-            config,
-            image_id: Some(manifest.config.digest.clone()),
-            tags: tag.into_iter().collect(),
-            layer_entries: manifest
-                .layers
-                .iter()
-                .map(|l| blob_path(&l.digest))
-                .collect(),
-        });
+            });
+        }
+        return index
+            .manifests
+            .into_iter()
+            .map(|desc| {
+                let tag = desc
+                    .annotations
+                    .get("io.containerd.image.name")
+                    .or(desc.annotations.get("org.opencontainers.image.ref.name"))
+                    .cloned();
+                let mbytes =
+                    jsons
+                        .get(&blob_path(&desc.digest))
+                        .ok_or_else(|| LayerError::Manifest {
+                            what: "index.json".into(),
+                            reason: format!("its manifest {} is not in the archive", desc.digest),
+                        })?;
+                let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
+                let config = match jsons.get(&blob_path(&manifest.config.digest)) {
+                    Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+                    None => None,
+                };
+                Ok(Layout {
+                    config,
+                    image_id: Some(manifest.config.digest.clone()),
+                    tags: tag.into_iter().collect(),
+                    layer_entries: manifest
+                        .layers
+                        .iter()
+                        .map(|l| blob_path(&l.digest))
+                        .collect(),
+                })
+            })
+            .collect();
     }
     Err(LayerError::Manifest {
         what: "manifest".into(),
@@ -631,7 +814,7 @@ pub fn build_scan(
     walks: &[&LayerWalk],
     history: &[String],
     indexed: bool,
-    error: Option<LayerError>,
+    error: Option<String>,
     registry: &Registry,
 ) -> ImageScan {
     let image = identity
@@ -703,7 +886,7 @@ pub fn build_scan(
         tags: identity.tags.clone(),
         layers,
         findings,
-        error: error.map(|e| e.to_string()),
+        error,
         analyzers: registry.versions(),
         cached: false,
     }

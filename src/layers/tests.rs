@@ -395,6 +395,7 @@ fn cache_records_rebuild_the_same_scan() {
         &Limits::default(),
         &reg,
         "x",
+        &ScanControl::default(),
     );
     let records = cache::to_records(&layers, &reg);
     assert_eq!(records.len(), 2);
@@ -436,5 +437,176 @@ fn a_layer_whose_first_file_looks_like_json_is_still_scanned() {
         s.findings.iter().any(|f| f.path == "/app/deploy.pem"),
         "{:?}",
         s.findings
+    );
+}
+
+/// A legacy archive holding two images that share their bottom layer, as
+/// `docker save a b` writes it: the shared layer once, under image a's
+/// folder, and image b's folder a symlink to it; two manifest entries.
+fn legacy_two(shared: &[u8], a: &[u8], b_top: &[u8]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut manifest = Vec::new();
+    // v1 folder names differ per image even for the same layer.
+    let folder = |img: &str, l: &[u8]| format!("{img}{}/layer.tar", &sha(l)[1..]);
+    for (img, tag, top) in [("a", "example/a:1", a), ("b", "example/b:1", b_top)] {
+        let layers = [shared, top];
+        let diff_ids: Vec<String> = layers
+            .iter()
+            .map(|l| format!("sha256:{}", sha(l)))
+            .collect();
+        let cfg = config(&diff_ids, &["ADD base", "COPY top"]);
+        let cfg_name = format!("{}.json", sha(&cfg));
+        append(&mut b, &cfg_name, &cfg);
+        let names: Vec<String> = layers.iter().map(|l| folder(img, l)).collect();
+        manifest
+            .push(serde_json::json!({ "Config": cfg_name, "RepoTags": [tag], "Layers": names }));
+    }
+    for (img, l) in [("a", shared), ("a", a), ("b", b_top)] {
+        append(&mut b, &folder(img, l), l);
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    h.set_mode(0o777);
+    let link = folder("b", shared);
+    let target = format!("../{}", folder("a", shared));
+    b.append_link(&mut h, link, target).expect("link");
+    append(
+        &mut b,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
+    b.into_inner().expect("finish")
+}
+
+#[test]
+fn every_image_of_a_multi_image_archive_is_scanned() {
+    let shared = layer(&[("etc/deploy.pem", Some(KEY))]);
+    let a = layer(&[("app/a.txt", Some(b"fine"))]);
+    let b_top = layer(&[(
+        "root/.npmrc",
+        Some(b"//r/:_authToken=6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c"),
+    )]);
+    let bytes = legacy_two(&shared, &a, &b_top);
+    let scans = scan_archive_all(&bytes[..], &Limits::default(), &registry(), "two.tar");
+    let names: Vec<&str> = scans.iter().map(|s| s.image.as_str()).collect();
+    assert_eq!(names, ["example/a:1", "example/b:1"]);
+    for s in &scans {
+        assert_eq!(s.error, None);
+        assert_eq!(s.layers.len(), 2);
+        assert!(
+            s.findings
+                .iter()
+                .any(|f| f.path == "/etc/deploy.pem" && f.layer_index == Some(0)),
+            "the shared layer's key is reported for {}",
+            s.image
+        );
+    }
+    assert!(!scans[0].findings.iter().any(|f| f.path == "/root/.npmrc"));
+    assert!(scans[1].findings.iter().any(|f| f.path == "/root/.npmrc"));
+    // The single-image reader still reports the first image only.
+    assert_eq!(scan(&bytes).image, "example/a:1");
+}
+
+#[test]
+fn progress_counts_bytes_and_layers_and_ends_with_done() {
+    use std::sync::{Arc, Mutex};
+    let l0 = layer(&[("a.txt", Some(&[b'a'; 10_000][..]))]);
+    let l1 = layer(&[("b.txt", Some(&[b'b'; 10_000][..]))]);
+    let bytes = legacy(&[l0, l1], "example/p:1");
+    let seen: Arc<Mutex<Vec<ScanProgress>>> = Arc::default();
+    let sink = seen.clone();
+    let control = ScanControl::new("example/p:1", move |p| {
+        sink.lock().expect("lock").push(p);
+    });
+    control.set_totals(bytes.len() as u64, 2);
+    let (s, _) = scan_archive_layers(&bytes[..], &Limits::default(), &registry(), "x", &control);
+    assert_eq!(s.error, None);
+    let seen = seen.lock().expect("lock");
+    let last = seen.last().expect("reports");
+    assert!(last.done);
+    // tar stops at the first of its two closing zero blocks.
+    assert!(
+        last.bytes + 1024 >= bytes.len() as u64 && last.bytes <= bytes.len() as u64,
+        "every byte counted: {} of {}",
+        last.bytes,
+        bytes.len()
+    );
+    assert_eq!((last.layer, last.layers), (2, 2));
+    assert_eq!(seen.iter().filter(|p| p.done).count(), 1);
+    let layers: Vec<usize> = seen.iter().map(|p| p.layer).collect();
+    assert!(layers.windows(2).all(|w| w[0] <= w[1]), "{layers:?}");
+}
+
+#[test]
+fn a_cancelled_scan_stops_at_its_next_read_and_says_so() {
+    let l0 = layer(&[("app/deploy.pem", Some(KEY))]);
+    let bytes = legacy(&[l0], "example/c:1");
+    let control = ScanControl::default();
+    control.cancel();
+    let (s, _) = scan_archive_layers(&bytes[..], &Limits::default(), &registry(), "x", &control);
+    assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
+    assert!(s.partial());
+    assert_eq!(control.bytes(), 0, "nothing read after the cancel");
+
+    // Cancelled mid-way (inside a gzip layer): the same error, not "corrupt".
+    // Incompressible, so the gzip stream is as long as the data.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..3 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let big = layer(&[("big.bin", Some(&noise[..]))]);
+    let bytes = oci(&[big], gzip);
+    let control = ScanControl::new("x", |_| {});
+    let stopper = control.clone();
+    let reader = CancelAfter {
+        inner: &bytes[..],
+        left: 64 * 1024,
+        control: stopper,
+    };
+    let (s, _) = scan_archive_layers(reader, &Limits::default(), &registry(), "x", &control);
+    assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
+    assert!(control.bytes() < bytes.len() as u64);
+}
+
+/// Cancels its control once `left` bytes have passed.
+struct CancelAfter<R> {
+    inner: R,
+    left: usize,
+    control: ScanControl,
+}
+
+impl<R: std::io::Read> std::io::Read for CancelAfter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let cap = buf.len().min(4096);
+        let n = self.inner.read(&mut buf[..cap])?;
+        self.left = self.left.saturating_sub(n);
+        if self.left == 0 {
+            self.control.cancel();
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn links_resolve_inside_the_archive_only() {
+    let r = |n: &str, t: &str, sym: bool| resolve_link(n, t, sym);
+    assert_eq!(
+        r("b1/layer.tar", "../a1/layer.tar", true).as_deref(),
+        Some("a1/layer.tar")
+    );
+    assert_eq!(
+        r("b1/layer.tar", "a1/layer.tar", false).as_deref(),
+        Some("a1/layer.tar")
+    );
+    assert_eq!(r("b1/layer.tar", "../../etc/passwd", true), None);
+    assert_eq!(
+        r("b1/layer.tar", "/a1/./layer.tar", true).as_deref(),
+        Some("a1/layer.tar")
     );
 }

@@ -139,11 +139,8 @@ fn classify(label: &str, e: io::Error, limits: &Limits, walk: &LayerWalk) -> Lay
             ratio: limits.max_ratio,
         };
     }
-    if let Some(stream) = e
-        .get_ref()
-        .and_then(|i| i.downcast_ref::<crate::engine::StreamError>())
-    {
-        return LayerError::Engine(stream.0.clone());
+    if let Some(carried) = super::carried(&e) {
+        return carried;
     }
     // The tar crate reports a short stream as "unexpected EOF …" of another kind.
     if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("unexpected EOF") {

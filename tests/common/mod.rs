@@ -52,7 +52,7 @@ impl Fixtures {
             "dw{}{}",
             test.chars()
                 .filter(char::is_ascii_alphanumeric)
-                .take(6)
+                .take(12)
                 .collect::<String>(),
             std::process::id()
         );

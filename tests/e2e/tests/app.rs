@@ -185,6 +185,12 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .click()
             .await
             .expect("click");
+        // Before its layers are scanned, the score is the config's alone.
+        wait_for(&c, "[data-testid=layers-not-scanned]").await;
+        let before: u32 = text_of(&wait_for(&c, "[data-testid=detail-score]").await)
+            .await
+            .parse()
+            .expect("score");
         wait_for(&c, "[data-testid=scan-layers]")
             .await
             .click()
@@ -205,9 +211,57 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .await
             .expect("layers");
         assert!(layers.len() >= 6, "{} layers listed", layers.len());
+        // The scan feeds the image's score: the note goes, the score rises
+        // (a private key in a layer is critical).
+        let mut after = before;
+        for _ in 0..60 {
+            let gone = c
+                .find(Locator::Css("[data-testid=layers-not-scanned]"))
+                .await
+                .is_err();
+            after = text_of(&wait_for(&c, "[data-testid=detail-score]").await)
+                .await
+                .parse()
+                .expect("score");
+            if gone && after > before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(after >= before + 20, "score {before} -> {after} after the layer scan");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("image-layers.png"), png).expect("write");
+
+        // Scan all: every image, with a summary at the end.
+        c.find(Locator::Css("[data-testid=nav-images]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        let rows = c
+            .find_all(Locator::Css("[data-testid^=row-]"))
+            .await
+            .expect("rows")
+            .len();
+        wait_for(&c, "[data-testid=scan-all]")
+            .await
+            .click()
+            .await
+            .expect("click");
+        let summary = text_of(
+            &c.wait()
+                .at_most(Duration::from_secs(120))
+                .for_element(Locator::Css("[data-testid=scan-all-summary]"))
+                .await
+                .expect("scan-all summary"),
+        )
+        .await;
+        assert!(
+            summary.starts_with(&format!("{rows} of {rows} images scanned")),
+            "{summary} ({rows} rows)"
+        );
     });
     let outcome = steps.await;
     let _ = client.close().await;

@@ -1,9 +1,10 @@
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
 import type { InventoryReport } from "./bindings/InventoryReport";
 import type { ImageReport } from "./bindings/ImageReport";
 import type { ContainerReport } from "./bindings/ContainerReport";
 import type { ImageScan } from "./bindings/ImageScan";
+import type { ScanProgress } from "./bindings/ScanProgress";
 import type { Row } from "./table";
 
 /** Runs an inventory in the core (and records it as a scan). */
@@ -19,14 +20,24 @@ export function asAppError(e: unknown): AppError {
 
 export function imageRow(i: ImageReport): Row {
   const detail = i.tags.length > 1 ? `${i.tags.slice(1).join(", ")} · ${i.short_id}` : i.short_id;
-  return { kind: "image", id: i.id, name: i.name, detail, state: i.tags.length ? "tagged" : "dangling", score: i.score, counts: i.counts, findings: i.findings };
+  return { kind: "image", id: i.id, name: i.name, detail, state: i.tags.length ? "tagged" : "dangling", score: i.score, counts: i.counts, findings: i.findings, layersScanned: i.layers_scanned };
 }
 
 export function containerRow(c: ContainerReport): Row {
   return { kind: "container", id: c.id, name: c.name, detail: c.image, state: c.state, score: c.score, counts: c.counts, findings: c.findings };
 }
 
-/** Scans one image's layers (from the cache when the image is unchanged). */
-export function scanImage(image: string): Promise<ImageScan> {
-  return invoke<ImageScan>("scan_image", { image });
+/**
+ * Scans one image's layers (from the cache when the image is unchanged),
+ * reporting bytes and layer i/n to `onProgress` as it goes.
+ */
+export function scanImage(image: string, onProgress: (p: ScanProgress) => void = () => {}): Promise<ImageScan> {
+  const channel = new Channel<ScanProgress>();
+  channel.onmessage = onProgress;
+  return invoke<ImageScan>("scan_image", { image, onProgress: channel });
+}
+
+/** Stops the running layer scan of `image`; it is recorded as interrupted. */
+export function cancelScan(image: string): Promise<boolean> {
+  return invoke<boolean>("cancel_scan", { image });
 }

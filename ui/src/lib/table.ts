@@ -14,6 +14,8 @@ export interface Row {
   score: number;
   counts: SeverityCounts;
   findings: FindingReport[];
+  /** Images only: whether layer findings are part of the score yet. */
+  layersScanned?: boolean;
 }
 
 export type SortKey = "score" | "name" | "detail" | Severity;

@@ -45,4 +45,9 @@ findings: Array<FindingReport>,
 /**
  * Findings by severity.
  */
-counts: SeverityCounts, };
+counts: SeverityCounts, 
+/**
+ * Whether its layers have been scanned (their findings are then part of
+ * `findings` and the score); false until a layer scan of this image.
+ */
+layers_scanned: boolean, };
