@@ -248,6 +248,14 @@ struct HistoryEntry {
     empty_layer: bool,
 }
 
+/// A reference as `docker images` shows it: `docker.io/library/alpine:3`
+/// is `alpine:3`, `docker.io/acme/app:1` is `acme/app:1`, so that the same
+/// image has the same name (and fingerprints) in either archive layout.
+fn familiar(reference: &str) -> String {
+    let r = reference.strip_prefix("docker.io/").unwrap_or(reference);
+    r.strip_prefix("library/").unwrap_or(r).to_string()
+}
+
 /// The archive entry a link entry points at: relative to the link's folder
 /// for a symlink, from the archive root for a hard link. `None` when it
 /// climbs out of the archive.
@@ -758,7 +766,7 @@ fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, LayerError> 
                     .annotations
                     .get("io.containerd.image.name")
                     .or(desc.annotations.get("org.opencontainers.image.ref.name"))
-                    .cloned();
+                    .map(|t| familiar(t));
                 let mbytes =
                     jsons
                         .get(&blob_path(&desc.digest))
