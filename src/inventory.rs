@@ -267,6 +267,9 @@ pub fn evaluate(
         .iter()
         .map(|img| {
             let mut found = catalogue.evaluate_image(img, policy);
+            // Recorded by this scan: the config rules' findings. Layer
+            // findings are recorded by layer scans; here they only count.
+            all.extend(found.iter().cloned());
             let layers = layer_findings.get(&img.id);
             if let Some(layer_found) = layers {
                 let subject = rules::image_subject(img);
@@ -277,7 +280,6 @@ pub fn evaluate(
             }
             let (score, findings) = explain(&found);
             scores.push((rules::image_subject(img), score));
-            all.extend(found);
             ImageReport {
                 id: img.id.clone(),
                 short_id: short_id(&img.id).to_string(),
@@ -301,10 +303,12 @@ pub fn evaluate(
 
     containers.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
     images.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-    let mut counts = SeverityCounts::default();
-    for f in &all {
-        counts.add(f.severity);
-    }
+    let counts = SeverityCounts::of(
+        images
+            .iter()
+            .flat_map(|i| &i.findings)
+            .chain(containers.iter().flat_map(|c| &c.findings)),
+    );
     Evaluation {
         report: InventoryReport {
             engine: snapshot.engine.clone(),

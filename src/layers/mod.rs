@@ -584,24 +584,33 @@ pub async fn record(
     let id = store
         .begin_scan(ScanKind::Layers, source, &scan.image)
         .await?;
+    // The image is this scan's scope: its layer findings not seen now are resolved.
+    let findings = scan.store_findings();
+    let subject = scan.subject();
+    let score = crate::rules::score::score(&findings).value;
     match &scan.error {
         Some(e) => store.end_scan(id, ScanStatus::Interrupted, e).await,
         None => store
-            .complete_scan(id, &scan.store_findings(), &[])
+            .complete_scan(id, &findings, &[(subject, score)])
             .await
             .map(|_| ()),
     }
 }
 
 impl ImageScan {
-    /// The findings as store records (evidence already redacted).
-    pub fn store_findings(&self) -> Vec<crate::finding::Finding> {
-        let subject = Subject {
+    /// The image as the subject of findings.
+    pub fn subject(&self) -> Subject {
+        Subject {
             kind: SubjectKind::Image,
             key: self.image.clone(),
             name: self.image.clone(),
             id: self.image_id.clone().unwrap_or_default(),
-        };
+        }
+    }
+
+    /// The findings as store records (evidence already redacted).
+    pub fn store_findings(&self) -> Vec<crate::finding::Finding> {
+        let subject = self.subject();
         self.findings
             .iter()
             .map(|f| crate::finding::Finding {

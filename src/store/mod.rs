@@ -62,6 +62,23 @@ pub enum StoreError {
         /// The migration error.
         source: sqlx::migrate::MigrateError,
     },
+    /// No finding has this fingerprint (or prefix).
+    #[error("no finding has the fingerprint {0} (see `dockward findings`)")]
+    UnknownFingerprint(String),
+    /// A fingerprint prefix matches several findings.
+    #[error("{prefix} matches {count} findings; give more of the fingerprint")]
+    AmbiguousFingerprint {
+        /// What was given.
+        prefix: String,
+        /// How many matched.
+        count: i64,
+    },
+    /// No complete scan with this id (or not enough scans for a default).
+    #[error("{0}")]
+    NoSuchScan(String),
+    /// A value the store cannot accept (an empty reason, a bad date).
+    #[error("{0}")]
+    Invalid(String),
     /// A query failed.
     #[error("database error while {operation}: {source}")]
     Query {
@@ -89,8 +106,21 @@ pub enum ScanKind {
     Host,
 }
 
+impl FromStr for ScanKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "inventory" => ScanKind::Inventory,
+            "layers" => ScanKind::Layers,
+            "host" => ScanKind::Host,
+            other => return Err(format!("unknown scan kind {other}")),
+        })
+    }
+}
+
 impl ScanKind {
-    fn as_str(self) -> &'static str {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
         match self {
             ScanKind::Inventory => "inventory",
             ScanKind::Layers => "layers",
@@ -112,6 +142,18 @@ pub enum ScanStatus {
     Interrupted,
     /// Could not run.
     Failed,
+}
+
+impl ScanStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Running => "running",
+            ScanStatus::Complete => "complete",
+            ScanStatus::Interrupted => "interrupted",
+            ScanStatus::Failed => "failed",
+        }
+    }
 }
 
 impl FromStr for ScanStatus {
@@ -145,8 +187,18 @@ pub struct ScanRecord {
     pub status: ScanStatus,
     /// Why it did not complete.
     pub error: Option<String>,
-    /// Findings by severity, most severe first: critical, high, medium, low, info.
+    /// What it covered: `all`, or the image a layer scan read.
+    pub scope: String,
+    /// Findings it saw by severity, most severe first: critical, high, medium, low, info.
     pub counts: [i64; 5],
+    /// Open, unsuppressed findings of every kind after it, by severity.
+    pub open: [i64; 5],
+    /// Findings it saw first.
+    pub new_count: i64,
+    /// Findings it resolved.
+    pub resolved_count: i64,
+    /// Resolved findings it saw again.
+    pub reopened_count: i64,
 }
 
 /// What finishing a scan recorded.
@@ -303,6 +355,7 @@ impl Store {
                 source,
             })?;
         store.mark_dead_scans().await?;
+        store.cleanup_if_due().await?;
         Ok(store)
     }
 
@@ -391,6 +444,17 @@ impl Store {
         scores: &[(Subject, u8)],
     ) -> Result<ScanSummary, StoreError> {
         let now = now_rfc3339();
+        // Read before the transaction: its first statement must be a write,
+        // or a concurrent writer turns it into an unretryable SQLITE_BUSY_SNAPSHOT.
+        let kind: String = sqlx::query_scalar("SELECT kind FROM scan WHERE id = ?")
+            .bind(scan_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_err("reading a scan"))?;
+        let kind: ScanKind = kind.parse().map_err(|_| StoreError::Query {
+            operation: "reading a scan",
+            source: sqlx::Error::RowNotFound,
+        })?;
         let mut tx = self
             .pool
             .begin()
@@ -404,12 +468,13 @@ impl Store {
                 .unwrap_or(4);
             counts[i] += 1;
             sqlx::query(
-                "INSERT INTO finding (fingerprint, rule_id, severity, subject_kind, subject_key, subject_name, subject_id, location, evidence, first_seen_scan, last_seen_scan, first_seen_at, last_seen_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO finding (fingerprint, rule_id, severity, subject_kind, subject_key, subject_name, subject_id, location, evidence, first_seen_scan, last_seen_scan, first_seen_at, last_seen_at, source, title)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (fingerprint) DO UPDATE SET
                    severity = excluded.severity, subject_name = excluded.subject_name,
                    subject_id = excluded.subject_id, evidence = excluded.evidence,
-                   last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at",
+                   last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at,
+                   title = excluded.title",
             )
             .bind(&f.fingerprint)
             .bind(&f.rule)
@@ -424,6 +489,8 @@ impl Store {
             .bind(scan_id)
             .bind(&now)
             .bind(&now)
+            .bind(kind.as_str())
+            .bind(&f.title)
             .execute(&mut *tx)
             .await
             .map_err(query_err("recording a finding"))?;
@@ -469,12 +536,7 @@ impl Store {
                 source: sqlx::Error::RowNotFound,
             });
         }
-        let new_findings: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM finding WHERE first_seen_scan = ?")
-                .bind(scan_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(query_err("counting new findings"))?;
+        let new_findings = history::apply_states(&mut tx, scan_id, kind, &now).await?;
         tx.commit().await.map_err(query_err("committing a scan"))?;
         Ok(ScanSummary {
             scan_id,
@@ -484,36 +546,7 @@ impl Store {
 
     /// The most recent scans, newest first.
     pub async fn scans(&self, limit: i64) -> Result<Vec<ScanRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kind, engine, started_at, finished_at, status, error, critical, high, medium, low, info
-             FROM scan ORDER BY id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_err("listing scans"))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ScanRecord {
-                id: r.get("id"),
-                kind: r.get("kind"),
-                engine: r.get("engine"),
-                started_at: r.get("started_at"),
-                finished_at: r.get("finished_at"),
-                status: r
-                    .get::<String, _>("status")
-                    .parse()
-                    .unwrap_or(ScanStatus::Failed),
-                error: r.get("error"),
-                counts: [
-                    r.get("critical"),
-                    r.get("high"),
-                    r.get("medium"),
-                    r.get("low"),
-                    r.get("info"),
-                ],
-            })
-            .collect())
+        self.history(None, limit).await
     }
 
     /// Fingerprints a scan saw.
@@ -630,5 +663,13 @@ impl Store {
     }
 }
 
+mod history;
+pub use history::{
+    CleanupReport, DiffFinding, FindingFilter, FindingRow, FindingState, Overview, ScanDiff,
+    SubjectScore, TrendPoint, DEFAULT_RETENTION_DAYS,
+};
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod history_tests;

@@ -34,6 +34,26 @@ status: ScanStatus,
  */
 error: string | null, 
 /**
- * Findings by severity, most severe first: critical, high, medium, low, info.
+ * What it covered: `all`, or the image a layer scan read.
  */
-counts: [number, number, number, number, number], };
+scope: string, 
+/**
+ * Findings it saw by severity, most severe first: critical, high, medium, low, info.
+ */
+counts: [number, number, number, number, number], 
+/**
+ * Open, unsuppressed findings of every kind after it, by severity.
+ */
+open: [number, number, number, number, number], 
+/**
+ * Findings it saw first.
+ */
+new_count: number, 
+/**
+ * Findings it resolved.
+ */
+resolved_count: number, 
+/**
+ * Resolved findings it saw again.
+ */
+reopened_count: number, };
