@@ -73,6 +73,82 @@ enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Scans recorded in the database, newest first, with their counts.
+    History {
+        /// Only scans started on or after this date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many scans.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// What changed between two scans: new, resolved and reopened findings
+    /// (default: the latest complete scan and the one of its kind before it).
+    Diff {
+        /// The earlier scan id.
+        from: Option<i64>,
+        /// The later scan id.
+        to: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Findings recorded in the database.
+    Findings {
+        /// new, open (new and reopened included), resolved, suppressed, reopened.
+        #[arg(long, value_parser = parse_state)]
+        state: Option<dockward::store::FindingState>,
+        /// Only findings at least this severe.
+        #[arg(long, value_parser = parse_severity)]
+        severity: Option<Severity>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+        #[arg(long, env = "DOCKWARD_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Accept a finding: it stops counting as open until the date, if any.
+    Suppress {
+        /// Fingerprint, or a unique prefix of at least 6 characters.
+        fingerprint: String,
+        /// Why it is accepted (kept with the suppression).
+        #[arg(long)]
+        reason: String,
+        /// Until this date (YYYY-MM-DD or RFC 3339); then it is open again.
+        #[arg(long)]
+        until: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Lift a suppression.
+    Unsuppress {
+        /// Fingerprint, or a unique prefix of at least 6 characters.
+        fingerprint: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Write a report of the overview, the trend and every open finding with its fix.
+    Report {
+        /// html (self-contained), json, sarif or csv.
+        #[arg(long, value_enum)]
+        format: ReportFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+        #[arg(long, env = "DOCKWARD_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Remove history older than the retention (suppressions are kept).
+    Cleanup {
+        /// Set the retention first (days; the default is 365).
+        #[arg(long)]
+        retention_days: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Inspect the rule sets.
     Rules {
         #[command(subcommand)]
@@ -86,6 +162,46 @@ enum RulesCommand {
     Check,
     /// List the rule catalogue.
     List,
+}
+
+/// The database and the output format of history commands.
+#[derive(clap::Args)]
+struct DbArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    format: TextFormat,
+    /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+    #[arg(long, env = "DOCKWARD_DB")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TextFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+    Csv,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One self-contained page: no scripts, no external assets.
+    Html,
+    Json,
+    Sarif,
+    Csv,
+}
+
+fn parse_state(s: &str) -> Result<dockward::store::FindingState, String> {
+    s.parse()
+        .map_err(|_| format!("unknown state `{s}` (new, open, resolved, suppressed, reopened)"))
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -160,6 +276,121 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             archive,
             out,
         } => scan(images, all, archive, out).await,
+        Command::History { since, limit, db } => {
+            let store = open_store(db.db, false).await?.ok_or("no database")?;
+            let scans = store
+                .history(since.as_deref(), limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            emit(db.format, &scans, || report::history::history_table(&scans))
+        }
+        Command::Diff { from, to, db } => {
+            let store = open_store(db.db, false).await?.ok_or("no database")?;
+            let diff = store.diff(from, to).await.map_err(|e| e.to_string())?;
+            emit(db.format, &diff, || report::history::diff_table(&diff))
+        }
+        Command::Findings {
+            state,
+            severity,
+            format,
+            db,
+        } => {
+            let store = open_store(db, false).await?.ok_or("no database")?;
+            let rows = store
+                .findings(&dockward::store::FindingFilter {
+                    state,
+                    min_severity: severity,
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            match format {
+                ListFormat::Table => print!("{}", report::history::findings_table(&rows)),
+                ListFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+                ),
+                ListFormat::Csv => print!("{}", report::history::findings_csv(&rows)),
+                ListFormat::Sarif => println!(
+                    "{}",
+                    report::history::findings_sarif(&rows).map_err(|e| e.to_string())?
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Suppress {
+            fingerprint,
+            reason,
+            until,
+            db,
+        } => {
+            let store = open_store(db.db, false).await?.ok_or("no database")?;
+            let fp = store
+                .suppress(&fingerprint, &reason, until.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let out =
+                serde_json::json!({ "suppressed": fp, "reason": reason.trim(), "until": until });
+            emit(db.format, &out, || format!("suppressed {fp}\n"))
+        }
+        Command::Unsuppress { fingerprint, db } => {
+            let store = open_store(db.db, false).await?.ok_or("no database")?;
+            let fp = store
+                .unsuppress(&fingerprint)
+                .await
+                .map_err(|e| e.to_string())?;
+            let out = serde_json::json!({ "unsuppressed": fp });
+            emit(db.format, &out, || format!("unsuppressed {fp}\n"))
+        }
+        Command::Report { format, out, db } => {
+            let store = open_store(db, false).await?.ok_or("no database")?;
+            let data = dockward::report::history::ReportData {
+                generated_at: time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                overview: store.overview(200).await.map_err(|e| e.to_string())?,
+                findings: store
+                    .findings(&dockward::store::FindingFilter::default())
+                    .await
+                    .map_err(|e| e.to_string())?,
+            };
+            let text = match format {
+                ReportFormat::Html => report::history::html(&data),
+                ReportFormat::Json => {
+                    serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?
+                }
+                ReportFormat::Csv => report::history::findings_csv(&data.findings),
+                ReportFormat::Sarif => {
+                    let open: Vec<_> = data
+                        .findings
+                        .into_iter()
+                        .filter(|f| f.state != dockward::store::FindingState::Resolved)
+                        .collect();
+                    report::history::findings_sarif(&open).map_err(|e| e.to_string())?
+                }
+            };
+            write_atomically(&out, text.as_bytes())?;
+            eprintln!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cleanup { retention_days, db } => {
+            let store = open_store(db.db, false).await?.ok_or("no database")?;
+            if let Some(days) = retention_days {
+                store
+                    .set_retention_days(days)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let r = store
+                .cleanup(time::OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| e.to_string())?;
+            emit(db.format, &r, || {
+                format!(
+                    "kept {} days: removed {} scans and {} resolved findings; suppressions kept\n",
+                    r.retention_days, r.scans_removed, r.findings_removed
+                )
+            })
+        }
         Command::Rules {
             command: RulesCommand::Check,
         } => {
@@ -325,4 +556,43 @@ fn progress_line(image: &str) -> dockward::layers::ScanControl {
         }
         let _ = err.flush();
     })
+}
+
+/// Prints `value` as JSON, or the table `table` makes.
+fn emit<T: serde::Serialize>(
+    format: TextFormat,
+    value: &T,
+    table: impl FnOnce() -> String,
+) -> Result<ExitCode, String> {
+    match format {
+        TextFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+        ),
+        TextFormat::Table => print!("{}", table()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a
+/// failure never leaves a half-written report (or clobbers the old one).
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write {}: {e}", path.display())
+        })
 }

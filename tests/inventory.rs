@@ -8,15 +8,7 @@ use std::collections::HashMap;
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// Every secret value the fixtures plant: none may appear in output or the database.
-const PLANTED: &[&str] = &[
-    "sk_live_51HqT9kLmN0pQ2rS3tU4vW5xY",
-    "Zt8vQ3mK9pW2xR7n",
-    "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
-    "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab",
-    "Xk9mQ2vL8pR4",
-    "ghp_Q9w8E7r6T5y4U3i2O1p0A9s8D7f6G5h4J3k2",
-];
+use common::PLANTED;
 
 fn rules_of(subject: &Value) -> Vec<(String, String)> {
     subject["findings"]

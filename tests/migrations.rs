@@ -18,9 +18,15 @@ async fn check(fixture: &str, scans: usize, layer_findings: bool) {
     let history = store.history(None, 100).await.expect("history");
     assert_eq!(history.len(), scans, "{fixture}: every scan kept");
     assert!(history.iter().all(|s| s.status == ScanStatus::Complete));
-    let all = store.findings(&FindingFilter::default()).await.expect("findings");
+    let all = store
+        .findings(&FindingFilter::default())
+        .await
+        .expect("findings");
     assert!(all.len() > 40, "{fixture}: {} findings", all.len());
-    assert!(all.iter().all(|f| f.state != FindingState::Resolved), "nothing resolved by migrating");
+    assert!(
+        all.iter().all(|f| f.state != FindingState::Resolved),
+        "nothing resolved by migrating"
+    );
     assert_eq!(
         all.iter().any(|f| f.rule.starts_with("image.layer-")),
         layer_findings,
@@ -29,8 +35,14 @@ async fn check(fixture: &str, scans: usize, layer_findings: bool) {
     // The migrated history answers the new questions.
     let trend = store.trend(50).await.expect("trend");
     assert_eq!(trend.len(), scans);
-    let last_inventory = history.iter().find(|s| s.kind == "inventory").expect("inventory");
-    assert!(last_inventory.open.iter().sum::<i64>() > 0, "open counts backfilled");
+    let last_inventory = history
+        .iter()
+        .find(|s| s.kind == "inventory")
+        .expect("inventory");
+    assert!(
+        last_inventory.open.iter().sum::<i64>() > 0,
+        "open counts backfilled"
+    );
     let diff = store.diff(None, None).await;
     assert!(diff.is_ok() || scans < 2, "{diff:?}");
     // And it takes a new scan that resolves what it no longer sees.
@@ -53,9 +65,15 @@ async fn check(fixture: &str, scans: usize, layer_findings: bool) {
     let latest = &store.history(None, 1).await.expect("history")[0];
     assert_eq!(latest.resolved_count as usize, all.len());
     assert_eq!(latest.open, [0; 5]);
-    for secret in ["MIIEowIBAAKCAQEAu1SU", "ghp_R4nd0mT0k3nV4lu3s", "6f2a9c1e-8b7d-4e3f"] {
+    for secret in [
+        "MIIEowIBAAKCAQEAu1SU",
+        "ghp_R4nd0mT0k3nV4lu3s",
+        "6f2a9c1e-8b7d-4e3f",
+    ] {
         assert!(
-            !original.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            !original
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
             "{fixture} holds {secret}"
         );
     }

@@ -305,6 +305,19 @@ where
     Ok(out)
 }
 
+/// The stored title, or the catalogue's for findings recorded before titles
+/// were stored (schema 1 and 2 databases).
+fn title(rule: &str, stored: String) -> String {
+    if !stored.is_empty() {
+        return stored;
+    }
+    crate::rules::builtin()
+        .ok()
+        .and_then(|c| c.get(rule))
+        .map(|m| m.title.clone())
+        .unwrap_or(stored)
+}
+
 fn severity(s: &str) -> Severity {
     Severity::ALL_DESC
         .into_iter()
@@ -355,7 +368,9 @@ pub fn parse_date(s: &str) -> Result<String, StoreError> {
         s.to_string()
     };
     time::OffsetDateTime::parse(&t, &Rfc3339)
-        .map_err(|_| StoreError::Invalid(format!("{s} is not a date (use YYYY-MM-DD or RFC 3339)")))?
+        .map_err(|_| {
+            StoreError::Invalid(format!("{s} is not a date (use YYYY-MM-DD or RFC 3339)"))
+        })?
         .to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .map_err(|e| StoreError::Invalid(e.to_string()))
@@ -463,7 +478,7 @@ impl Store {
                     let f = DiffFinding {
                         fingerprint: fp.clone(),
                         rule: r.get("rule_id"),
-                        title: r.get("title"),
+                        title: title(&r.get::<String, _>("rule_id"), r.get("title")),
                         severity: severity(&r.get::<String, _>("severity")),
                         subject_kind: r.get("subject_kind"),
                         subject: r.get("subject_name"),
@@ -547,7 +562,9 @@ impl Store {
                     FindingState::Suppressed
                 } else if r.get::<String, _>("state") == "resolved" {
                     FindingState::Resolved
-                } else if latest.is_some() && r.get::<i64, _>("first_seen_scan") == latest.unwrap_or(-1) {
+                } else if latest.is_some()
+                    && r.get::<i64, _>("first_seen_scan") == latest.unwrap_or(-1)
+                {
                     FindingState::New
                 } else if latest.is_some() && r.get::<Option<i64>, _>("reopened_scan") == latest {
                     FindingState::Reopened
@@ -557,7 +574,7 @@ impl Store {
                 FindingRow {
                     fingerprint: r.get("fingerprint"),
                     rule: r.get("rule_id"),
-                    title: r.get("title"),
+                    title: title(&r.get::<String, _>("rule_id"), r.get("title")),
                     severity: severity(&r.get::<String, _>("severity")),
                     subject_kind: r.get("subject_kind"),
                     subject: r.get("subject_name"),
@@ -566,7 +583,11 @@ impl Store {
                     state,
                     first_seen_at: r.get("first_seen_at"),
                     last_seen_at: r.get("last_seen_at"),
-                    suppressed_until: if reason.is_some() { r.get("su_until") } else { None },
+                    suppressed_until: if reason.is_some() {
+                        r.get("su_until")
+                    } else {
+                        None
+                    },
                     suppressed_reason: reason,
                 }
             })
@@ -596,12 +617,13 @@ impl Store {
         if given.len() < 6 || !given.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(StoreError::UnknownFingerprint(given));
         }
-        let matches: Vec<String> =
-            sqlx::query_scalar("SELECT fingerprint FROM finding WHERE fingerprint LIKE ? || '%' LIMIT 3")
-                .bind(&given)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(query_err("looking up a fingerprint"))?;
+        let matches: Vec<String> = sqlx::query_scalar(
+            "SELECT fingerprint FROM finding WHERE fingerprint LIKE ? || '%' LIMIT 3",
+        )
+        .bind(&given)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("looking up a fingerprint"))?;
         match matches.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(StoreError::UnknownFingerprint(given)),
@@ -674,7 +696,9 @@ impl Store {
             .iter()
             .map(|r| TrendPoint {
                 scan_id: r.get("id"),
-                at: r.get::<Option<String>, _>("finished_at").unwrap_or_default(),
+                at: r
+                    .get::<Option<String>, _>("finished_at")
+                    .unwrap_or_default(),
                 open: [
                     r.get("open_critical"),
                     r.get("open_high"),
@@ -742,7 +766,9 @@ impl Store {
     /// Sets the days of history kept (at least 1).
     pub async fn set_retention_days(&self, days: i64) -> Result<(), StoreError> {
         if days < 1 {
-            return Err(StoreError::Invalid("retention must be at least 1 day".into()));
+            return Err(StoreError::Invalid(
+                "retention must be at least 1 day".into(),
+            ));
         }
         sqlx::query("INSERT OR REPLACE INTO setting (key, value) VALUES ('retention_days', ?)")
             .bind(days.to_string())
@@ -794,7 +820,9 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(query_err("writing settings"))?;
-        tx.commit().await.map_err(query_err("committing a cleanup"))?;
+        tx.commit()
+            .await
+            .map_err(query_err("committing a cleanup"))?;
         Ok(CleanupReport {
             retention_days: days,
             scans_removed,

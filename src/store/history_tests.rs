@@ -102,11 +102,19 @@ async fn a_finding_goes_new_open_resolved_reopened() {
     let rec = store.history(None, 10).await.expect("history");
     let by_id = |id: i64| rec.iter().find(|r| r.id == id).cloned().expect("scan");
     assert_eq!(
-        (by_id(s3).new_count, by_id(s3).resolved_count, by_id(s3).reopened_count),
+        (
+            by_id(s3).new_count,
+            by_id(s3).resolved_count,
+            by_id(s3).reopened_count
+        ),
         (0, 1, 0)
     );
     assert_eq!(by_id(s4).reopened_count, 1);
-    assert_eq!(by_id(s3).open, [0, 0, 1, 0, 0], "after s3 only b (medium) is open");
+    assert_eq!(
+        by_id(s3).open,
+        [0, 0, 1, 0, 0],
+        "after s3 only b (medium) is open"
+    );
     assert_eq!(by_id(s4).open, [1, 0, 1, 0, 0]);
 
     // Diffs: consecutive and across the range.
@@ -120,14 +128,22 @@ async fn a_finding_goes_new_open_resolved_reopened() {
     assert_eq!(d.resolved.len(), 1);
     // s2 -> s4: a went and came back; nothing changed on balance.
     let d = store.diff(Some(s2), Some(s4)).await.expect("diff");
-    assert!(d.new.is_empty() && d.resolved.is_empty() && d.reopened.is_empty(), "{d:?}");
+    assert!(
+        d.new.is_empty() && d.resolved.is_empty() && d.reopened.is_empty(),
+        "{d:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_removed_container_resolves_its_findings() {
     let (_d, store) = open_store().await;
     let a = c("old", "container.privileged", Severity::Critical);
-    inventory(&store, &[a.clone()], &[subject(SubjectKind::Container, "old")]).await;
+    inventory(
+        &store,
+        &[a.clone()],
+        &[subject(SubjectKind::Container, "old")],
+    )
+    .await;
     inventory(&store, &[], &[]).await;
     assert_eq!(state_of(&store, &a).await, FindingState::Resolved);
 }
@@ -137,9 +153,24 @@ async fn a_layer_scan_resolves_only_its_own_image_and_an_inventory_only_gone_ima
     let (_d, store) = open_store().await;
     let img_a = subject(SubjectKind::Image, "a:1");
     let img_b = subject(SubjectKind::Image, "b:1");
-    let ka = finding(SubjectKind::Image, "a:1", "image.layer-private-key", Severity::Critical);
-    let kb = finding(SubjectKind::Image, "b:1", "image.layer-private-key", Severity::Critical);
-    let root_a = finding(SubjectKind::Image, "a:1", "image.root-user", Severity::Medium);
+    let ka = finding(
+        SubjectKind::Image,
+        "a:1",
+        "image.layer-private-key",
+        Severity::Critical,
+    );
+    let kb = finding(
+        SubjectKind::Image,
+        "b:1",
+        "image.layer-private-key",
+        Severity::Critical,
+    );
+    let root_a = finding(
+        SubjectKind::Image,
+        "a:1",
+        "image.root-user",
+        Severity::Medium,
+    );
     layers(&store, "a:1", &[ka.clone()]).await;
     layers(&store, "b:1", &[kb.clone()]).await;
     // A layer scan of b does not resolve a's key; both are new (first seen
@@ -171,16 +202,26 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
     let b = c("web", "container.root-user", Severity::Medium);
     inventory(&store, &[a.clone(), b.clone()], &[web.clone()]).await;
 
-    let err = store.suppress(&a.fingerprint, "  ", None).await.unwrap_err();
+    let err = store
+        .suppress(&a.fingerprint, "  ", None)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("reason"), "{err}");
     let err = store.suppress("ffffffffffff", "x", None).await.unwrap_err();
     assert!(matches!(err, StoreError::UnknownFingerprint(_)), "{err}");
-    let err = store.suppress(&a.fingerprint, "x", Some("2001-01-01")).await.unwrap_err();
+    let err = store
+        .suppress(&a.fingerprint, "x", Some("2001-01-01"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
 
     // By unique prefix, until a future date.
     let full = store
-        .suppress(&a.fingerprint[..10], "lab machine, accepted", Some("2999-01-01"))
+        .suppress(
+            &a.fingerprint[..10],
+            "lab machine, accepted",
+            Some("2999-01-01"),
+        )
         .await
         .expect("suppress");
     assert_eq!(full, a.fingerprint);
@@ -193,8 +234,14 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
         .await
         .expect("findings");
     assert_eq!(row.len(), 1);
-    assert_eq!(row[0].suppressed_reason.as_deref(), Some("lab machine, accepted"));
-    assert_eq!(row[0].suppressed_until.as_deref(), Some("2999-01-01T00:00:00Z"));
+    assert_eq!(
+        row[0].suppressed_reason.as_deref(),
+        Some("lab machine, accepted")
+    );
+    assert_eq!(
+        row[0].suppressed_until.as_deref(),
+        Some("2999-01-01T00:00:00Z")
+    );
     let open = store
         .findings(&FindingFilter {
             state: Some(FindingState::Open),
@@ -204,7 +251,11 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
         .expect("findings");
     assert_eq!(open.len(), 1, "suppressed findings are not open");
     let rec = store.history(None, 1).await.expect("history");
-    assert_eq!((rec[0].id, rec[0].open), (s, [0, 0, 1, 0, 0]), "trend excludes it");
+    assert_eq!(
+        (rec[0].id, rec[0].open),
+        (s, [0, 0, 1, 0, 0]),
+        "trend excludes it"
+    );
 
     // An expired suppression: the finding shows open again.
     sqlx::query("UPDATE suppression SET until = '2001-01-01T00:00:00Z'")
@@ -214,19 +265,27 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
     assert_eq!(state_of(&store, &a).await, FindingState::Open);
 
     // Retention: everything is a year old; cleanup keeps the suppression.
-    store.suppress(&a.fingerprint, "again", None).await.expect("suppress");
+    store
+        .suppress(&a.fingerprint, "again", None)
+        .await
+        .expect("suppress");
     inventory(&store, &[b.clone()], &[web.clone()]).await; // a resolved
     sqlx::query("UPDATE scan SET started_at = '2020-01-01T00:00:00Z'")
         .execute(&store.pool)
         .await
         .expect("age");
-    sqlx::query("UPDATE finding SET last_seen_at = '2020-01-01T00:00:00Z' WHERE state = 'resolved'")
-        .execute(&store.pool)
-        .await
-        .expect("age");
+    sqlx::query(
+        "UPDATE finding SET last_seen_at = '2020-01-01T00:00:00Z' WHERE state = 'resolved'",
+    )
+    .execute(&store.pool)
+    .await
+    .expect("age");
     store.set_retention_days(30).await.expect("set");
     assert!(store.set_retention_days(0).await.is_err());
-    let report = store.cleanup(time::OffsetDateTime::now_utc()).await.expect("cleanup");
+    let report = store
+        .cleanup(time::OffsetDateTime::now_utc())
+        .await
+        .expect("cleanup");
     assert_eq!(report.retention_days, 30);
     assert_eq!(report.findings_removed, 1, "resolved a is gone");
     assert!(report.scans_removed >= 1, "{report:?}");
@@ -235,7 +294,11 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
         .await
         .expect("count");
     assert_eq!(left, 1, "suppressions are never cleaned up");
-    assert_eq!(state_of(&store, &b).await, FindingState::Open, "open findings stay");
+    assert_eq!(
+        state_of(&store, &b).await,
+        FindingState::Open,
+        "open findings stay"
+    );
     let fks: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
         .fetch_all(&store.pool)
         .await
@@ -246,7 +309,12 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
 #[tokio::test]
 async fn overview_has_trend_since_last_and_top_subjects() {
     let (_d, store) = open_store().await;
-    assert!(store.overview(50).await.expect("overview").since_last.is_none());
+    assert!(store
+        .overview(50)
+        .await
+        .expect("overview")
+        .since_last
+        .is_none());
     let web = subject(SubjectKind::Container, "web");
     let a = c("web", "container.privileged", Severity::Critical);
     let b = c("web", "container.root-user", Severity::Medium);
@@ -264,12 +332,18 @@ async fn overview_has_trend_since_last_and_top_subjects() {
 #[tokio::test]
 async fn diff_needs_complete_scans() {
     let (_d, store) = open_store().await;
-    assert!(matches!(store.diff(None, None).await, Err(StoreError::NoSuchScan(_))));
+    assert!(matches!(
+        store.diff(None, None).await,
+        Err(StoreError::NoSuchScan(_))
+    ));
     let web = subject(SubjectKind::Container, "web");
     let s1 = inventory(&store, &[], &[web.clone()]).await;
     let err = store.diff(None, None).await.unwrap_err();
     assert!(err.to_string().contains("nothing to compare"), "{err}");
-    let dead = store.begin_scan(ScanKind::Inventory, "e", "all").await.expect("begin");
+    let dead = store
+        .begin_scan(ScanKind::Inventory, "e", "all")
+        .await
+        .expect("begin");
     store
         .end_scan(dead, ScanStatus::Interrupted, "engine gone")
         .await

@@ -670,6 +670,6 @@ pub use history::{
 };
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod tests;

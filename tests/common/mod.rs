@@ -2,6 +2,27 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+
+/// Every secret value the fixtures plant (environment, build args, layers):
+/// none may appear in any output, report or the database.
+pub const PLANTED: &[&str] = &[
+    "sk_live_51HqT9kLmN0pQ2rS3tU4vW5xY",
+    "Zt8vQ3mK9pW2xR7n",
+    "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab",
+    "Xk9mQ2vL8pR4",
+    "ghp_Q9w8E7r6T5y4U3i2O1p0A9s8D7f6G5h4J3k2",
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c",
+];
+
+/// Whether `bytes` contain any planted secret; names the first found.
+pub fn leaked(bytes: &[u8]) -> Option<&'static str> {
+    PLANTED
+        .iter()
+        .find(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+        .copied()
+}
 use std::process::Command;
 
 /// Whether the docker CLI reaches an engine. Without one, real-engine tests

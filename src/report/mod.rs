@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+pub mod history;
+
 use crate::finding::Severity;
 use crate::inventory::{InventoryReport, SeverityCounts};
 
