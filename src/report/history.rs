@@ -112,11 +112,7 @@ pub fn diff_table(d: &ScanDiff) -> String {
 /// Findings for an 80-column terminal, with fingerprints to suppress by.
 pub fn findings_table(rows: &[FindingRow]) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<4} {:<10} {:<12} {:<20} {}",
-        "SEV", "STATE", "FINGERPRINT", "SUBJECT", "FINDING"
-    );
+    out.push_str("SEV  STATE      FINGERPRINT  SUBJECT              FINDING\n");
     for f in rows {
         let _ = writeln!(
             out,

@@ -1,5 +1,7 @@
 //! Finding states over scans: new, open, resolved, reopened, suppressed;
 //! which scans may resolve what; diffs, trends and retention.
+// Slices of clones read better than `from_ref` in these scenarios.
+#![allow(clippy::cloned_ref_to_slice_refs)]
 
 use super::*;
 use crate::finding::{fingerprint, SubjectKind};
