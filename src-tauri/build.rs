@@ -7,6 +7,13 @@ fn main() {
             "scan_image",
             "cancel_scan",
             "rule_catalogue",
+            "overview",
+            "history",
+            "diff",
+            "findings",
+            "suppress",
+            "unsuppress",
+            "export_report",
         ]),
     ))
     .expect("tauri build script failed");

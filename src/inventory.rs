@@ -46,11 +46,13 @@ pub struct SeverityCounts {
 }
 
 impl SeverityCounts {
-    /// Counts findings.
+    /// Counts findings, leaving out suppressed ones.
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a FindingReport>) -> SeverityCounts {
         let mut c = SeverityCounts::default();
         for f in findings {
-            c.add(f.severity);
+            if f.suppressed_reason.is_none() {
+                c.add(f.severity);
+            }
         }
         c
     }
@@ -106,6 +108,11 @@ pub struct FindingReport {
     pub references: Vec<String>,
     /// Points of the subject's score due to this finding.
     pub points: f64,
+    /// Why the user accepted it, while suppressed: it then adds nothing to
+    /// the score or the counts.
+    pub suppressed_reason: Option<String>,
+    /// Until when (RFC 3339), when the suppression has an end.
+    pub suppressed_until: Option<String>,
 }
 
 /// One image in the inventory.
@@ -191,8 +198,23 @@ impl InventoryReport {
     }
 }
 
-fn explain(findings: &[Finding]) -> (u8, Vec<FindingReport>) {
-    let s = score::score(findings);
+/// What the store knows that an inventory shows: layer findings of scanned
+/// images (by image ID) and suppressions in force (fingerprint to reason, until).
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Layer findings by image ID, for images whose layers are all cached.
+    pub layer_findings: HashMap<String, Vec<Finding>>,
+    /// Suppressions in force.
+    pub suppressions: HashMap<String, (String, Option<String>)>,
+}
+
+fn explain(findings: &[Finding], known: &Known) -> (u8, Vec<FindingReport>) {
+    let counted: Vec<Finding> = findings
+        .iter()
+        .filter(|f| !known.suppressions.contains_key(&f.fingerprint))
+        .cloned()
+        .collect();
+    let s = score::score(&counted);
     let points: HashMap<&str, f64> = s
         .shares
         .iter()
@@ -211,6 +233,11 @@ fn explain(findings: &[Finding]) -> (u8, Vec<FindingReport>) {
             fix: f.fix.clone(),
             references: f.references.clone(),
             points: points.get(f.fingerprint.as_str()).copied().unwrap_or(0.0),
+            suppressed_reason: known.suppressions.get(&f.fingerprint).map(|s| s.0.clone()),
+            suppressed_until: known
+                .suppressions
+                .get(&f.fingerprint)
+                .and_then(|s| s.1.clone()),
         })
         .collect();
     (s.value, reports)
@@ -232,7 +259,7 @@ pub fn evaluate(
     snapshot: &Snapshot,
     catalogue: &Catalogue,
     policy: &Policy,
-    layer_findings: &HashMap<String, Vec<Finding>>,
+    known: &Known,
 ) -> Evaluation {
     let images_by_id: HashMap<&str, &crate::facts::ImageFacts> =
         snapshot.images.iter().map(|i| (i.id.as_str(), i)).collect();
@@ -245,7 +272,7 @@ pub fn evaluate(
         .map(|c| {
             let found =
                 catalogue.evaluate_container(c, images_by_id.get(c.image_id.as_str()).copied());
-            let (score, findings) = explain(&found);
+            let (score, findings) = explain(&found, known);
             scores.push((rules::container_subject(c), score));
             all.extend(found);
             ContainerReport {
@@ -270,7 +297,7 @@ pub fn evaluate(
             // Recorded by this scan: the config rules' findings. Layer
             // findings are recorded by layer scans; here they only count.
             all.extend(found.iter().cloned());
-            let layers = layer_findings.get(&img.id);
+            let layers = known.layer_findings.get(&img.id);
             if let Some(layer_found) = layers {
                 let subject = rules::image_subject(img);
                 found.extend(layer_found.iter().map(|f| Finding {
@@ -278,7 +305,7 @@ pub fn evaluate(
                     ..f.clone()
                 }));
             }
-            let (score, findings) = explain(&found);
+            let (score, findings) = explain(&found, known);
             scores.push((rules::image_subject(img), score));
             ImageReport {
                 id: img.id.clone(),
@@ -352,11 +379,14 @@ pub async fn run(
             return Err(e.into());
         }
     };
-    let layer_findings = match store {
-        Some(s) => cached_layer_findings(s, &snapshot).await?,
-        None => HashMap::new(),
+    let known = match store {
+        Some(s) => Known {
+            layer_findings: cached_layer_findings(s, &snapshot).await?,
+            suppressions: s.active_suppressions().await?,
+        },
+        None => Known::default(),
     };
-    let eval = evaluate(&snapshot, catalogue, policy, &layer_findings);
+    let eval = evaluate(&snapshot, catalogue, policy, &known);
     let mut report = eval.report;
     if let (Some(s), Some(id)) = (store, scan_id) {
         let summary = s.complete_scan(id, &eval.findings, &eval.scores).await?;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use dockward::engine::Engine;
+use dockward::report::history::ReportFormat;
 use dockward::rules::Policy;
 use dockward::store::Store;
 use dockward::{inventory, report, Severity};
@@ -132,7 +133,7 @@ enum Command {
     /// Write a report of the overview, the trend and every open finding with its fix.
     Report {
         /// html (self-contained), json, sarif or csv.
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = parse_report_format)]
         format: ReportFormat,
         /// The file to write.
         #[arg(long)]
@@ -190,13 +191,17 @@ enum ListFormat {
     Sarif,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ReportFormat {
-    /// One self-contained page: no scripts, no external assets.
-    Html,
-    Json,
-    Sarif,
-    Csv,
+/// html (self-contained), json, sarif or csv.
+fn parse_report_format(s: &str) -> Result<ReportFormat, String> {
+    match s {
+        "html" => Ok(ReportFormat::Html),
+        "json" => Ok(ReportFormat::Json),
+        "sarif" => Ok(ReportFormat::Sarif),
+        "csv" => Ok(ReportFormat::Csv),
+        other => Err(format!(
+            "unknown report format `{other}` (html, json, sarif, csv)"
+        )),
+    }
 }
 
 fn parse_state(s: &str) -> Result<dockward::store::FindingState, String> {
@@ -262,8 +267,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ),
                 Format::Table => print!("{}", report::table(&report, details)),
             }
-            let failed =
-                fail_on.is_some_and(|min| report.all_findings().any(|f| f.severity >= min));
+            let failed = fail_on.is_some_and(|min| {
+                report
+                    .all_findings()
+                    .any(|f| f.suppressed_reason.is_none() && f.severity >= min)
+            });
             Ok(if failed {
                 ExitCode::from(1)
             } else {
@@ -342,33 +350,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             emit(db.format, &out, || format!("unsuppressed {fp}\n"))
         }
         Command::Report { format, out, db } => {
+            use dockward::report::history as h;
             let store = open_store(db, false).await?.ok_or("no database")?;
-            let data = dockward::report::history::ReportData {
-                generated_at: time::OffsetDateTime::now_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
-                overview: store.overview(200).await.map_err(|e| e.to_string())?,
-                findings: store
-                    .findings(&dockward::store::FindingFilter::default())
-                    .await
-                    .map_err(|e| e.to_string())?,
-            };
-            let text = match format {
-                ReportFormat::Html => report::history::html(&data),
-                ReportFormat::Json => {
-                    serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?
-                }
-                ReportFormat::Csv => report::history::findings_csv(&data.findings),
-                ReportFormat::Sarif => {
-                    let open: Vec<_> = data
-                        .findings
-                        .into_iter()
-                        .filter(|f| f.state != dockward::store::FindingState::Resolved)
-                        .collect();
-                    report::history::findings_sarif(&open).map_err(|e| e.to_string())?
-                }
-            };
-            write_atomically(&out, text.as_bytes())?;
+            let data = h::report_data(&store).await.map_err(|e| e.to_string())?;
+            let text = h::render(&data, format).map_err(|e| e.to_string())?;
+            h::write_atomically(&out, text.as_bytes()).map_err(|e| e.to_string())?;
             eprintln!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -572,27 +558,4 @@ fn emit<T: serde::Serialize>(
         TextFormat::Table => print!("{}", table()),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a
-/// failure never leaves a half-written report (or clobbers the old one).
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {}: {e}", path.display())
-        })
 }

@@ -38,6 +38,13 @@ pub enum AppError {
         /// The explanation.
         message: String,
     },
+    /// A request the store refused: an unknown fingerprint, an empty
+    /// reason, a date in the past, scans that cannot be compared.
+    #[error("{message}")]
+    Invalid {
+        /// The explanation.
+        message: String,
+    },
     /// A defect in Dockward itself.
     #[error("{message}")]
     Internal {
@@ -68,6 +75,25 @@ impl AppError {
             },
             other => AppError::Internal {
                 message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl AppError {
+    /// A store error: the user's request (`Invalid`) or the database (`Store`).
+    pub fn from_store(e: dockward::store::StoreError, path: &std::path::Path) -> AppError {
+        use dockward::store::StoreError as S;
+        match e {
+            S::UnknownFingerprint(_)
+            | S::AmbiguousFingerprint { .. }
+            | S::NoSuchScan(_)
+            | S::Invalid(_) => AppError::Invalid {
+                message: e.to_string(),
+            },
+            other => AppError::Store {
+                message: other.to_string(),
+                path: path.display().to_string(),
             },
         }
     }

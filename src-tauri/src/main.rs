@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod error;
+mod history;
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ use error::AppError;
 
 /// Shared by commands: the database, opened on first use so that a bad
 /// database path shows as an error in the window rather than a crash.
-struct AppState {
+pub(crate) struct AppState {
     db_path: Option<PathBuf>,
     store: Mutex<Option<Store>>,
     /// Layer scans under way, by image name, so that the window can cancel them.
@@ -27,7 +28,7 @@ struct AppState {
 }
 
 impl AppState {
-    async fn store(&self) -> Result<Store, AppError> {
+    pub(crate) async fn store(&self) -> Result<Store, AppError> {
         let mut guard = self.store.lock().await;
         if let Some(s) = guard.as_ref() {
             return Ok(s.clone());
@@ -126,6 +127,7 @@ fn main() {
         .map(PathBuf::from)
         .or_else(Store::default_path);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             db_path,
             store: Mutex::new(None),
@@ -135,7 +137,14 @@ fn main() {
             inventory,
             scan_image,
             cancel_scan,
-            rule_catalogue
+            rule_catalogue,
+            history::overview,
+            history::history,
+            history::diff,
+            history::findings,
+            history::suppress,
+            history::unsuppress,
+            history::export_report
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -419,3 +419,90 @@ pub fn html(data: &ReportData) -> String {
     h.push_str("</body></html>\n");
     h
 }
+
+/// The formats of `dockward report` and the window's export buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ReportFormat {
+    /// One self-contained page: no scripts, no external assets.
+    Html,
+    /// [`ReportData`] as JSON.
+    Json,
+    /// SARIF 2.1.0 of every finding not resolved (suppressed ones marked).
+    Sarif,
+    /// Every finding, one row each.
+    Csv,
+}
+
+impl ReportFormat {
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Json => "json",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Csv => "csv",
+        }
+    }
+}
+
+/// Reads what a report holds from the store.
+pub async fn report_data(
+    store: &crate::store::Store,
+) -> Result<ReportData, crate::store::StoreError> {
+    Ok(ReportData {
+        generated_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        overview: store.overview(200).await?,
+        findings: store
+            .findings(&crate::store::FindingFilter::default())
+            .await?,
+    })
+}
+
+/// Renders a report in `format`.
+pub fn render(data: &ReportData, format: ReportFormat) -> Result<String, ReportError> {
+    Ok(match format {
+        ReportFormat::Html => html(data),
+        ReportFormat::Json => serde_json::to_string_pretty(data)?,
+        ReportFormat::Csv => findings_csv(&data.findings),
+        ReportFormat::Sarif => {
+            let live: Vec<FindingRow> = data
+                .findings
+                .iter()
+                .filter(|f| f.state != crate::store::FindingState::Resolved)
+                .cloned()
+                .collect();
+            findings_sarif(&live)?
+        }
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a
+/// failure never leaves a half-written report or clobbers the old one.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().ok_or_else(|| ReportError::Write {
+        path: path.display().to_string(),
+        reason: "not a file name".into(),
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            ReportError::Write {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }
+        })
+}

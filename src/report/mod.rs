@@ -15,6 +15,14 @@ pub enum ReportError {
     /// Serialising to JSON failed.
     #[error("cannot render JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The report file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Pretty JSON of the report.

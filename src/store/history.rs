@@ -667,6 +667,20 @@ impl Store {
         Ok(fp)
     }
 
+    /// Suppressions in force now: fingerprint to (reason, until).
+    pub async fn active_suppressions(
+        &self,
+    ) -> Result<HashMap<String, (String, Option<String>)>, StoreError> {
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT fingerprint, reason, until FROM suppression WHERE until IS NULL OR until > ?",
+        )
+        .bind(now_rfc3339())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("reading suppressions"))?;
+        Ok(rows.into_iter().map(|(f, r, u)| (f, (r, u))).collect())
+    }
+
     /// Lifts a suppression. Returns the full fingerprint, or an error when
     /// the finding was not suppressed.
     pub async fn unsuppress(&self, fingerprint: &str) -> Result<String, StoreError> {

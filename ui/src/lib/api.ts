@@ -5,6 +5,14 @@ import type { ImageReport } from "./bindings/ImageReport";
 import type { ContainerReport } from "./bindings/ContainerReport";
 import type { ImageScan } from "./bindings/ImageScan";
 import type { ScanProgress } from "./bindings/ScanProgress";
+import type { Overview } from "./bindings/Overview";
+import type { ScanRecord } from "./bindings/ScanRecord";
+import type { ScanDiff } from "./bindings/ScanDiff";
+import type { FindingRow } from "./bindings/FindingRow";
+import type { FindingState } from "./bindings/FindingState";
+import type { Severity } from "./bindings/Severity";
+import type { ReportFormat } from "./bindings/ReportFormat";
+import { save } from "@tauri-apps/plugin-dialog";
 import type { Row } from "./table";
 
 /** Runs an inventory in the core (and records it as a scan). */
@@ -40,4 +48,48 @@ export function scanImage(image: string, onProgress: (p: ScanProgress) => void =
 /** Stops the running layer scan of `image`; it is recorded as interrupted. */
 export function cancelScan(image: string): Promise<boolean> {
   return invoke<boolean>("cancel_scan", { image });
+}
+
+/** Trend, since-last-inventory and riskiest subjects from the store. */
+export function loadOverview(): Promise<Overview> {
+  return invoke<Overview>("overview");
+}
+
+/** Recorded scans, newest first. */
+export function loadHistory(limit = 200): Promise<ScanRecord[]> {
+  return invoke<ScanRecord[]>("history", { limit });
+}
+
+/** New, resolved and reopened findings between two complete scans. */
+export function loadDiff(from: number, to: number): Promise<ScanDiff> {
+  return invoke<ScanDiff>("diff", { from, to });
+}
+
+/** Stored findings; `state` "open" includes new and reopened ones. */
+export function loadFindings(state: FindingState | null, minSeverity: Severity | null = null): Promise<FindingRow[]> {
+  return invoke<FindingRow[]>("findings", { findingState: state, minSeverity });
+}
+
+/** Accepts a finding with a reason, until a date (YYYY-MM-DD) or lifted. */
+export function suppressFinding(fingerprint: string, reason: string, until: string | null): Promise<string> {
+  return invoke<string>("suppress", { fingerprint, reason, until });
+}
+
+/** Lifts a suppression. */
+export function unsuppressFinding(fingerprint: string): Promise<string> {
+  return invoke<string>("unsuppress", { fingerprint });
+}
+
+/**
+ * Asks where to save a report (the system's save dialog) and writes it.
+ * Resolves to the path written, or null when the user cancelled.
+ */
+export async function exportReport(format: ReportFormat): Promise<string | null> {
+  const path = await save({
+    title: `Save the Dockward report (${format.toUpperCase()})`,
+    defaultPath: `dockward-report.${format}`,
+    filters: [{ name: format.toUpperCase(), extensions: [format] }],
+  });
+  if (!path) return null;
+  return invoke<string>("export_report", { format, path });
 }

@@ -23,6 +23,8 @@ function row(name: string, score: number, counts: Partial<Row["counts"]>, rule =
         fix: "",
         references: [],
         points: 10,
+        suppressed_reason: null,
+        suppressed_until: null,
       },
     ],
   };

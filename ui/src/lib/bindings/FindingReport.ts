@@ -44,4 +44,13 @@ references: Array<string>,
 /**
  * Points of the subject's score due to this finding.
  */
-points: number, };
+points: number, 
+/**
+ * Why the user accepted it, while suppressed: it then adds nothing to
+ * the score or the counts.
+ */
+suppressed_reason: string | null, 
+/**
+ * Until when (RFC 3339), when the suppression has an end.
+ */
+suppressed_until: string | null, };

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { defaultPair, trendSeries } from "./history";
+import type { ScanRecord } from "./bindings/ScanRecord";
+
+const scan = (id: number, kind: string, scope: string, status = "complete"): ScanRecord =>
+  ({ id, kind, scope, status, engine: "e", started_at: "", finished_at: null, error: null, counts: [0, 0, 0, 0, 0], open: [0, 0, 0, 0, 0], new_count: 0, resolved_count: 0, reopened_count: 0 }) as ScanRecord;
+
+describe("trendSeries", () => {
+  it("makes uPlot columns with increasing x", () => {
+    const cols = trendSeries([
+      { scan_id: 1, at: "2026-11-01T00:00:00Z", open: [1, 2, 3, 4, 5] },
+      { scan_id: 2, at: "2026-11-01T00:00:00Z", open: [0, 2, 3, 4, 5] },
+      { scan_id: 3, at: "", open: [9, 9, 9, 9, 9] },
+    ]);
+    expect(cols[1]).toEqual([1, 0]);
+    expect(cols[4]).toEqual([4, 4]);
+    expect(cols[0][1]).toBeGreaterThan(cols[0][0]);
+  });
+});
+
+describe("defaultPair", () => {
+  it("pairs the latest complete scan with the previous one of its kind and scope", () => {
+    const scans = [scan(9, "inventory", "all"), scan(8, "layers", "a:1"), scan(7, "inventory", "all", "interrupted"), scan(6, "inventory", "all")];
+    expect(defaultPair(scans)).toEqual([6, 9]);
+  });
+  it("is null without an earlier scan to compare", () => {
+    expect(defaultPair([scan(3, "layers", "a:1"), scan(2, "inventory", "all")])).toBeNull();
+  });
+});
