@@ -262,6 +262,110 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             summary.starts_with(&format!("{rows} of {rows} images scanned")),
             "{summary} ({rows} rows)"
         );
+
+        // Findings page: suppress the socket mount with a reason, see it
+        // under "suppressed", lift it again.
+        c.find(Locator::Css("[data-testid=nav-findings]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        let socket_css = "[data-testid=stored-finding][data-rule='container.docker-socket']";
+        let socket = wait_for(&c, socket_css).await;
+        let fp = attr(&socket, "data-fingerprint").await;
+        socket
+            .find(Locator::Css("[data-testid=suppress]"))
+            .await
+            .expect("suppress button")
+            .click()
+            .await
+            .expect("click");
+        let reason = wait_for(&c, "[data-testid=suppress-reason]").await;
+        reason.send_keys("CI runner needs the socket").await.expect("type");
+        c.find(Locator::Css("[data-testid=suppress-save]"))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("click");
+        let gone_css = format!("[data-testid=stored-finding][data-fingerprint='{fp}']");
+        for _ in 0..40 {
+            if c.find(Locator::Css(&gone_css)).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(
+            c.find(Locator::Css(&gone_css)).await.is_err(),
+            "a suppressed finding leaves the open list"
+        );
+        c.find(Locator::Css("[data-testid=state-suppressed]"))
+            .await
+            .expect("tab")
+            .click()
+            .await
+            .expect("click");
+        let row = wait_for(&c, &gone_css).await;
+        let note = text_of(&wait_for(&c, "[data-testid=suppressed-note]").await).await;
+        assert!(note.contains("CI runner needs the socket"), "{note}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("findings.png"), png).expect("write");
+        row.find(Locator::Css("[data-testid=unsuppress]"))
+            .await
+            .expect("unsuppress")
+            .click()
+            .await
+            .expect("click");
+        for _ in 0..40 {
+            if c.find(Locator::Css(&gone_css)).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(c.find(Locator::Css(&gone_css)).await.is_err(), "unsuppressed");
+
+        // Export: the command behind the buttons writes a self-contained report
+        // (the save dialog itself is the desktop's and is not driven here).
+        let out = std::env::temp_dir().join(format!("dockward-e2e-{}.html", std::process::id()));
+        let written = c
+            .execute_async(
+                "const [path, done] = arguments; window.__TAURI_INTERNALS__.invoke('export_report', { format: 'html', path }).then(done, (e) => done('error: ' + JSON.stringify(e)));",
+                vec![serde_json::json!(out.display().to_string())],
+            )
+            .await
+            .expect("export");
+        assert_eq!(written.as_str(), Some(out.display().to_string().as_str()), "{written}");
+        let html = std::fs::read_to_string(&out).expect("report written");
+        let _ = std::fs::remove_file(&out);
+        assert!(html.starts_with("<!doctype html>") && html.contains("container.docker-socket"));
+        assert_eq!(common::leaked(html.as_bytes()), None);
+
+        // History: scans listed, the latest two compared by default.
+        c.find(Locator::Css("[data-testid=nav-history]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, "[data-testid=history-table] tbody tr").await;
+        let diff = wait_for(&c, "[data-testid=diff-new]").await;
+        assert!(attr(&diff, "data-count").await.parse::<u32>().is_ok());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("history.png"), png).expect("write");
+
+        // Overview now has history: the trend chart is drawn.
+        c.find(Locator::Css("[data-testid=nav-overview]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        let chart = wait_for(&c, "[data-testid=trend-chart] canvas").await;
+        drop(chart);
+        assert!(c.find(Locator::Css("[data-testid=fatal]")).await.is_err(), "no internal error shown");
     });
     let outcome = steps.await;
     let _ = client.close().await;
