@@ -7,6 +7,7 @@ run:  ## build and launch the app (installs what is missing)
 test:  ## run every test (installs what is missing, starts an engine if none answers)
 	scripts/test.sh
 
-bench:  ## benchmarks: inventory vs the docker CLI, layer scan vs docker save
+bench:  ## benchmarks: inventory vs the docker CLI, layer scan vs docker save, history queries
 	bench/inventory.sh
 	bench/layers.sh
+	bench/history.sh

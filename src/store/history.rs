@@ -766,6 +766,14 @@ impl Store {
         })
     }
 
+    /// Sightings recorded (for benchmarks and diagnostics).
+    pub async fn sighting_count(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT count(*) FROM sighting")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_err("counting sightings"))
+    }
+
     /// Days of history kept.
     pub async fn retention_days(&self) -> Result<i64, StoreError> {
         let v: Option<String> =
