@@ -208,7 +208,8 @@ pub struct Known {
     pub suppressions: HashMap<String, (String, Option<String>)>,
 }
 
-fn explain(findings: &[Finding], known: &Known) -> (u8, Vec<FindingReport>) {
+/// Scores `findings` (suppressed ones left out) and explains each one's share.
+pub(crate) fn explain(findings: &[Finding], known: &Known) -> (u8, Vec<FindingReport>) {
     let counted: Vec<Finding> = findings
         .iter()
         .filter(|f| !known.suppressions.contains_key(&f.fingerprint))

@@ -12,6 +12,7 @@
 pub mod engine;
 pub mod facts;
 pub mod finding;
+pub mod host;
 pub mod inventory;
 pub mod layers;
 pub mod report;

@@ -320,6 +320,7 @@ mod tests {
             .map(|(id, _)| *id)
             .chain(image::CHECKS.iter().map(|(id, _)| *id))
             .chain(crate::layers::analyzers::RULES.iter().copied())
+            .chain(crate::host::RULES.iter().copied())
             .collect();
         checked.sort();
         let mut listed: Vec<&str> = cat.rules().iter().map(|r| r.id.as_str()).collect();

@@ -18,6 +18,8 @@ pub(crate) struct RawSensitivePath {
     subtree: bool,
     ro: String,
     rw: String,
+    #[serde(default)]
+    share: Option<String>,
 }
 
 #[derive(Debug)]
@@ -28,6 +30,7 @@ struct SensitivePath {
     subtree: bool,
     ro: Severity,
     rw: Severity,
+    share: Severity,
 }
 
 /// How a host path relates to a sensitive location.
@@ -52,6 +55,8 @@ pub struct PathMatch {
     pub relation: Relation,
     /// Severity for this access (read-only or writable).
     pub severity: Severity,
+    /// Severity of sharing the location itself (Docker Desktop File sharing).
+    pub share: Severity,
 }
 
 impl PathMatch {
@@ -118,6 +123,10 @@ impl SensitivePaths {
         for r in raw {
             let ro = parse_severity(&r.pattern, &r.ro)?;
             let rw = parse_severity(&r.pattern, &r.rw)?;
+            let share = match &r.share {
+                Some(s) => parse_severity(&r.pattern, s)?,
+                None => ro,
+            };
             for expanded in expand_home(&r.pattern) {
                 entries.push(SensitivePath {
                     pattern: r.pattern.clone(),
@@ -126,10 +135,46 @@ impl SensitivePaths {
                     subtree: r.subtree,
                     ro,
                     rw,
+                    share,
                 });
             }
         }
         Ok(SensitivePaths { entries })
+    }
+
+    /// Every sensitive location `path` is, lies inside or contains, most
+    /// severe (by share severity) first, one per catalogue pattern.
+    pub fn all_matches(&self, path: &str) -> Vec<PathMatch> {
+        let path = components(path);
+        let mut out: Vec<PathMatch> = Vec::new();
+        for e in &self.entries {
+            let common = e.components.len().min(path.len());
+            if !e.components[..common]
+                .iter()
+                .zip(&path[..common])
+                .all(|(p, a)| component_eq(p, a))
+            {
+                continue;
+            }
+            let relation = match path.len().cmp(&e.components.len()) {
+                std::cmp::Ordering::Equal => Relation::Is,
+                std::cmp::Ordering::Greater if e.subtree => Relation::Inside,
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Less => Relation::Contains,
+            };
+            if out.iter().any(|m| m.pattern == e.pattern) {
+                continue;
+            }
+            out.push(PathMatch {
+                pattern: e.pattern.clone(),
+                why: e.why.clone(),
+                relation,
+                severity: e.ro,
+                share: e.share,
+            });
+        }
+        out.sort_by(|a, b| b.share.cmp(&a.share).then(a.pattern.cmp(&b.pattern)));
+        out
     }
 
     /// The most severe sensitive location `path` exposes, if any.
@@ -170,6 +215,7 @@ impl SensitivePaths {
                     why: e.why.clone(),
                     relation,
                     severity,
+                    share: e.share,
                 });
             }
         }
