@@ -74,6 +74,25 @@ enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Check the host: Docker Desktop's File sharing and security settings,
+    /// DOCKER_HOST, engine versions with known advisories, containers' mounts.
+    Host {
+        /// Docker Desktop settings file to read instead of the usual location.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+        /// Database file (default: the OS data folder, or $DOCKWARD_DB).
+        #[arg(long, env = "DOCKWARD_DB")]
+        db: Option<PathBuf>,
+        /// Do not record this run in the database.
+        #[arg(long)]
+        no_db: bool,
+        /// Exit 1 when any finding is at least this severe.
+        #[arg(long, value_parser = parse_severity)]
+        fail_on: Option<Severity>,
+    },
     /// Scans recorded in the database, newest first, with their counts.
     History {
         /// Only scans started on or after this date (YYYY-MM-DD or RFC 3339).
@@ -284,6 +303,36 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             archive,
             out,
         } => scan(images, all, archive, out).await,
+        Command::Host {
+            settings,
+            format,
+            db,
+            no_db,
+            fail_on,
+        } => {
+            let store = open_store(db, no_db).await?;
+            // The host check goes on without an engine (settings only).
+            let engine = Engine::connect_default().await.ok();
+            let env = dockward::host::settings::HostEnv::from_process();
+            let result =
+                dockward::host::run(&env, settings.as_deref(), engine.as_ref(), store.as_ref())
+                    .await;
+            if let Some(s) = store {
+                s.close().await;
+            }
+            let r = result.map_err(|e| e.to_string())?;
+            emit(format, &r, || report::host::host_table(&r))?;
+            let failed = fail_on.is_some_and(|min| {
+                r.findings
+                    .iter()
+                    .any(|f| f.suppressed_reason.is_none() && f.severity >= min)
+            });
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::History { since, limit, db } => {
             let store = open_store(db.db, false).await?.ok_or("no database")?;
             let scans = store

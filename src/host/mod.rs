@@ -228,7 +228,7 @@ pub fn evaluate(
     for sh in shares {
         let Some(sev) = sh.severity else { continue };
         let files = if sh.files.is_empty() {
-            String::new()
+            None
         } else {
             let names: Vec<String> = sh
                 .files
@@ -242,22 +242,32 @@ pub fn evaluate(
                     format!("{name} ({})", f.kind)
                 })
                 .collect();
-            format!("; holds {}", names.join(", "))
+            Some(format!("holds {}", names.join(", ")))
         };
-        let what = sh.exposes.first().cloned().unwrap_or_default();
+        let default = sh.default.then(|| "(a default share)".to_string());
+        let evidence = [
+            Some(sh.path.clone()),
+            default,
+            sh.exposes.first().cloned(),
+            files,
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
         if sh.default && sev <= Severity::Low {
             b.add(
                 "host.file-sharing-defaults",
                 Some(sev),
                 &format!("file-sharing:{}", sh.path),
-                format!("{} (default share) {what}{files}", sh.path),
+                evidence,
             );
         } else {
             b.add(
                 "host.file-sharing-sensitive",
                 Some(sev),
                 &format!("file-sharing:{}", sh.path),
-                format!("{} {what}{files}", sh.path),
+                evidence,
             );
         }
     }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 pub mod history;
+pub mod host;
 
 use crate::finding::Severity;
 use crate::inventory::{InventoryReport, SeverityCounts};
