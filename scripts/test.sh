@@ -55,6 +55,8 @@ export DISPLAY=$display
 # The app under test records into a throwaway database, not the user's.
 DOCKWARD_DB="$(mktemp -d)/e2e.db"
 export DOCKWARD_DB
+# …and reads a Docker Desktop settings fixture (this machine has none).
+export DOCKWARD_DESKTOP_SETTINGS="$root/tests/fixtures/desktop/macos-settings-store.json"
 "$root/.tools/bin/tauri-driver" --port 4444 >/tmp/dockward-tauri-driver.log 2>&1 &
 driver_pid=$!
 for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.25; done

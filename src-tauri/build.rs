@@ -14,6 +14,7 @@ fn main() {
             "suppress",
             "unsuppress",
             "export_report",
+            "host_check",
         ]),
     ))
     .expect("tauri build script failed");

@@ -78,7 +78,7 @@ enum Command {
     /// DOCKER_HOST, engine versions with known advisories, containers' mounts.
     Host {
         /// Docker Desktop settings file to read instead of the usual location.
-        #[arg(long)]
+        #[arg(long, env = "DOCKWARD_DESKTOP_SETTINGS")]
         settings: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]

@@ -1,5 +1,5 @@
-//! Commands over the store's history: overview, scans, diffs, findings,
-//! suppressions and report export. Each is one call into the core.
+//! Commands over the store (overview, scans, diffs, findings, suppressions,
+//! report export) and the host check. Each is one call into the core.
 
 use std::path::PathBuf;
 
@@ -111,4 +111,26 @@ pub async fn export_report(
         message: e.to_string(),
     })?;
     Ok(path.display().to_string())
+}
+
+/// Checks the host: Docker Desktop's settings, DOCKER_HOST, engine versions
+/// and advisories, containers' mounts; records it as a host scan. Works
+/// without an engine (settings only). Read-only towards engine and settings.
+#[tauri::command]
+pub async fn host_check(
+    state: tauri::State<'_, AppState>,
+) -> Result<dockward::host::HostReport, AppError> {
+    let store = state.store().await?;
+    let engine = dockward::engine::Engine::connect_default().await.ok();
+    let env = dockward::host::settings::HostEnv::from_process();
+    // As for the CLI's --settings: another settings file to read.
+    let settings = std::env::var_os("DOCKWARD_DESKTOP_SETTINGS").map(std::path::PathBuf::from);
+    dockward::host::run(&env, settings.as_deref(), engine.as_ref(), Some(&store))
+        .await
+        .map_err(|e| match e {
+            dockward::host::HostError::Store(e) => AppError::from_store(e, store.path()),
+            other => AppError::Internal {
+                message: other.to_string(),
+            },
+        })
 }

@@ -144,7 +144,8 @@ fn main() {
             history::findings,
             history::suppress,
             history::unsuppress,
-            history::export_report
+            history::export_report,
+            history::host_check
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -356,6 +356,32 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("history.png"), png).expect("write");
 
+        // Host: the settings fixture's shares (DOCKWARD_DESKTOP_SETTINGS), the
+        // live engine's versions, and the fixtures' socket mount.
+        c.find(Locator::Css("[data-testid=nav-host]"))
+            .await
+            .expect("nav")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, "[data-testid=host-finding]").await;
+        let versions = text_of(&wait_for(&c, "[data-testid=versions]").await).await;
+        assert!(versions.contains("Engine") && versions.contains("runc"), "{versions}");
+        let mounts = text_of(&wait_for(&c, "[data-testid=mounts]").await).await;
+        assert!(mounts.contains(&format!("{p}-socket-ro")), "{mounts}");
+        if std::env::var_os("DOCKWARD_DESKTOP_SETTINGS").is_some() {
+            let shares = c
+                .find_all(Locator::Css("[data-testid=share][data-severity=critical]"))
+                .await
+                .expect("shares");
+            assert!(!shares.is_empty(), "the Netskope share is critical");
+            let all = text_of(&wait_for(&c, "[data-testid=shares]").await).await;
+            assert!(all.contains("Netskope"), "{all}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("host.png"), png).expect("write");
+
         // Overview now has history: the trend chart is drawn.
         c.find(Locator::Css("[data-testid=nav-overview]"))
             .await

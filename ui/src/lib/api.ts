@@ -12,6 +12,7 @@ import type { FindingRow } from "./bindings/FindingRow";
 import type { FindingState } from "./bindings/FindingState";
 import type { Severity } from "./bindings/Severity";
 import type { ReportFormat } from "./bindings/ReportFormat";
+import type { HostReport } from "./bindings/HostReport";
 import { save } from "@tauri-apps/plugin-dialog";
 import type { Row } from "./table";
 
@@ -92,4 +93,9 @@ export async function exportReport(format: ReportFormat): Promise<string | null>
   });
   if (!path) return null;
   return invoke<string>("export_report", { format, path });
+}
+
+/** Checks the host (Docker Desktop settings, versions, advisories, mounts) and records it. */
+export function checkHost(): Promise<HostReport> {
+  return invoke<HostReport>("host_check");
 }
