@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{fit, sarif, tag, uri_part, ReportError, SarifItem};
+use super::{count_cells, fit, sarif, tag, uri_part, ReportError, SarifItem};
 use crate::finding::Severity;
 use crate::store::{DiffFinding, FindingRow, Overview, ScanDiff, ScanRecord};
 
@@ -34,23 +34,6 @@ fn trimmed(out: String) -> String {
     t
 }
 
-fn counts5(c: &[i64; 5]) -> String {
-    let cell = |n: i64| {
-        if n == 0 {
-            "·".to_string()
-        } else {
-            n.to_string()
-        }
-    };
-    format!(
-        "{:>4} {:>4} {:>4} {:>4}",
-        cell(c[0]),
-        cell(c[1]),
-        cell(c[2]),
-        cell(c[3])
-    )
-}
-
 /// Scans, newest first, for an 80-column terminal.
 pub fn history_table(scans: &[ScanRecord]) -> String {
     let mut out = String::new();
@@ -68,7 +51,7 @@ pub fn history_table(scans: &[ScanRecord]) -> String {
             fit(&started, 16),
             s.kind,
             s.status.as_str(),
-            counts5(&s.open),
+            count_cells(&[s.open[0], s.open[1], s.open[2], s.open[3]]),
             s.new_count,
             s.resolved_count
         );

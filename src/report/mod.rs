@@ -43,7 +43,12 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 fn counts_cells(c: &SeverityCounts) -> String {
-    let cell = |n: u32| {
+    count_cells(&[c.critical, c.high, c.medium, c.low].map(i64::from))
+}
+
+/// Critical, high, medium and low counts as four right-aligned cells, `·` for 0.
+fn count_cells(c: &[i64; 4]) -> String {
+    let cell = |n: i64| {
         if n == 0 {
             "·".to_string()
         } else {
@@ -52,10 +57,10 @@ fn counts_cells(c: &SeverityCounts) -> String {
     };
     format!(
         "{:>4} {:>4} {:>4} {:>4}",
-        cell(c.critical),
-        cell(c.high),
-        cell(c.medium),
-        cell(c.low)
+        cell(c[0]),
+        cell(c[1]),
+        cell(c[2]),
+        cell(c[3])
     )
 }
 

@@ -71,6 +71,36 @@ impl PathMatch {
     }
 }
 
+impl SensitivePath {
+    /// How a path (as components) relates to this location, if at all.
+    fn relation_to(&self, path: &[String]) -> Option<Relation> {
+        let common = self.components.len().min(path.len());
+        if !self.components[..common]
+            .iter()
+            .zip(&path[..common])
+            .all(|(p, a)| component_eq(p, a))
+        {
+            return None;
+        }
+        match path.len().cmp(&self.components.len()) {
+            std::cmp::Ordering::Equal => Some(Relation::Is),
+            std::cmp::Ordering::Greater if self.subtree => Some(Relation::Inside),
+            std::cmp::Ordering::Greater => None,
+            std::cmp::Ordering::Less => Some(Relation::Contains),
+        }
+    }
+
+    fn matched(&self, relation: Relation, severity: Severity) -> PathMatch {
+        PathMatch {
+            pattern: self.pattern.clone(),
+            why: self.why.clone(),
+            relation,
+            severity,
+            share: self.share,
+        }
+    }
+}
+
 /// The compiled sensitive-path catalogue.
 #[derive(Debug)]
 pub struct SensitivePaths {
@@ -148,30 +178,13 @@ impl SensitivePaths {
         let path = components(path);
         let mut out: Vec<PathMatch> = Vec::new();
         for e in &self.entries {
-            let common = e.components.len().min(path.len());
-            if !e.components[..common]
-                .iter()
-                .zip(&path[..common])
-                .all(|(p, a)| component_eq(p, a))
-            {
+            let Some(relation) = e.relation_to(&path) else {
                 continue;
-            }
-            let relation = match path.len().cmp(&e.components.len()) {
-                std::cmp::Ordering::Equal => Relation::Is,
-                std::cmp::Ordering::Greater if e.subtree => Relation::Inside,
-                std::cmp::Ordering::Greater => continue,
-                std::cmp::Ordering::Less => Relation::Contains,
             };
             if out.iter().any(|m| m.pattern == e.pattern) {
                 continue;
             }
-            out.push(PathMatch {
-                pattern: e.pattern.clone(),
-                why: e.why.clone(),
-                relation,
-                severity: e.ro,
-                share: e.share,
-            });
+            out.push(e.matched(relation, e.ro));
         }
         out.sort_by(|a, b| b.share.cmp(&a.share).then(a.pattern.cmp(&b.pattern)));
         out
@@ -182,19 +195,8 @@ impl SensitivePaths {
         let path = components(path);
         let mut best: Option<PathMatch> = None;
         for e in &self.entries {
-            let common = e.components.len().min(path.len());
-            if !e.components[..common]
-                .iter()
-                .zip(&path[..common])
-                .all(|(p, a)| component_eq(p, a))
-            {
+            let Some(relation) = e.relation_to(&path) else {
                 continue;
-            }
-            let relation = match path.len().cmp(&e.components.len()) {
-                std::cmp::Ordering::Equal => Relation::Is,
-                std::cmp::Ordering::Greater if e.subtree => Relation::Inside,
-                std::cmp::Ordering::Greater => continue,
-                std::cmp::Ordering::Less => Relation::Contains,
             };
             let severity = if writable { e.rw } else { e.ro };
             // The location itself speaks best for a path (mounting `/` read-only
@@ -210,13 +212,7 @@ impl SensitivePaths {
                 Some(b) => (rank(relation), severity) > (rank(b.relation), b.severity),
             };
             if better {
-                best = Some(PathMatch {
-                    pattern: e.pattern.clone(),
-                    why: e.why.clone(),
-                    relation,
-                    severity,
-                    share: e.share,
-                });
+                best = Some(e.matched(relation, severity));
             }
         }
         best

@@ -41,6 +41,11 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// Waits for the element and clicks it.
+async fn click(c: &Client, css: &str) {
+    wait_for(c, css).await.click().await.expect("click");
+}
+
 async fn attr(el: &fantoccini::elements::Element, name: &str) -> String {
     el.attr(name).await.expect("attr").unwrap_or_default()
 }
@@ -87,12 +92,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .expect("screenshot")
             .expect("write");
 
-        c.find(Locator::Css("[data-testid=nav-containers]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-containers]").await;
         let privileged = wait_for(&c, &format!("[data-testid='row-{p}-privileged']")).await;
         assert_eq!(attr(&privileged, "data-worst").await, "critical");
         let socket = wait_for(&c, &format!("[data-testid='row-{p}-socket-ro']")).await;
@@ -149,11 +149,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         .expect("clear search");
 
         // The detail view explains each finding with why and fix.
-        wait_for(&c, &format!("[data-testid='open-{p}-privileged']"))
-            .await
-            .click()
-            .await
-            .expect("click");
+        click(&c, &format!("[data-testid='open-{p}-privileged']")).await;
         let name_el = wait_for(&c, "[data-testid=detail-name]").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
@@ -174,28 +170,15 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
 
         // Images: scan a layered image; the key deleted in a later layer is
         // reported with the layer that hides it.
-        c.find(Locator::Css("[data-testid=nav-images]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
-        wait_for(&c, &format!("[data-testid='open-{p}/layers:1']"))
-            .await
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-images]").await;
+        click(&c, &format!("[data-testid='open-{p}/layers:1']")).await;
         // Before its layers are scanned, the score is the config's alone.
         wait_for(&c, "[data-testid=layers-not-scanned]").await;
         let before: u32 = text_of(&wait_for(&c, "[data-testid=detail-score]").await)
             .await
             .parse()
             .expect("score");
-        wait_for(&c, "[data-testid=scan-layers]")
-            .await
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=scan-layers]").await;
         let key = wait_for(
             &c,
             "[data-testid=layer-finding][data-rule='image.layer-private-key']",
@@ -228,28 +211,22 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        assert!(after >= before + 20, "score {before} -> {after} after the layer scan");
+        assert!(
+            after >= before + 20,
+            "score {before} -> {after} after the layer scan"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("image-layers.png"), png).expect("write");
 
         // Scan all: every image, with a summary at the end.
-        c.find(Locator::Css("[data-testid=nav-images]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-images]").await;
         let rows = c
             .find_all(Locator::Css("[data-testid^=row-]"))
             .await
             .expect("rows")
             .len();
-        wait_for(&c, "[data-testid=scan-all]")
-            .await
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=scan-all]").await;
         let summary = text_of(
             &c.wait()
                 .at_most(Duration::from_secs(120))
@@ -265,12 +242,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
 
         // Findings page: suppress the socket mount with a reason, see it
         // under "suppressed", lift it again.
-        c.find(Locator::Css("[data-testid=nav-findings]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-findings]").await;
         let socket_css = "[data-testid=stored-finding][data-rule='container.docker-socket']";
         let socket = wait_for(&c, socket_css).await;
         let fp = attr(&socket, "data-fingerprint").await;
@@ -282,13 +254,11 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .await
             .expect("click");
         let reason = wait_for(&c, "[data-testid=suppress-reason]").await;
-        reason.send_keys("CI runner needs the socket").await.expect("type");
-        c.find(Locator::Css("[data-testid=suppress-save]"))
+        reason
+            .send_keys("CI runner needs the socket")
             .await
-            .expect("save")
-            .click()
-            .await
-            .expect("click");
+            .expect("type");
+        click(&c, "[data-testid=suppress-save]").await;
         let gone_css = format!("[data-testid=stored-finding][data-fingerprint='{fp}']");
         for _ in 0..40 {
             if c.find(Locator::Css(&gone_css)).await.is_err() {
@@ -300,12 +270,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             c.find(Locator::Css(&gone_css)).await.is_err(),
             "a suppressed finding leaves the open list"
         );
-        c.find(Locator::Css("[data-testid=state-suppressed]"))
-            .await
-            .expect("tab")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=state-suppressed]").await;
         let row = wait_for(&c, &gone_css).await;
         let note = text_of(&wait_for(&c, "[data-testid=suppressed-note]").await).await;
         assert!(note.contains("CI runner needs the socket"), "{note}");
@@ -324,7 +289,10 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        assert!(c.find(Locator::Css(&gone_css)).await.is_err(), "unsuppressed");
+        assert!(
+            c.find(Locator::Css(&gone_css)).await.is_err(),
+            "unsuppressed"
+        );
 
         // Export: the command behind the buttons writes a self-contained report
         // (the save dialog itself is the desktop's and is not driven here).
@@ -336,19 +304,18 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             )
             .await
             .expect("export");
-        assert_eq!(written.as_str(), Some(out.display().to_string().as_str()), "{written}");
+        assert_eq!(
+            written.as_str(),
+            Some(out.display().to_string().as_str()),
+            "{written}"
+        );
         let html = std::fs::read_to_string(&out).expect("report written");
         let _ = std::fs::remove_file(&out);
         assert!(html.starts_with("<!doctype html>") && html.contains("container.docker-socket"));
         assert_eq!(common::leaked(html.as_bytes()), None);
 
         // History: scans listed, the latest two compared by default.
-        c.find(Locator::Css("[data-testid=nav-history]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-history]").await;
         wait_for(&c, "[data-testid=history-table] tbody tr").await;
         let diff = wait_for(&c, "[data-testid=diff-new]").await;
         assert!(attr(&diff, "data-count").await.parse::<u32>().is_ok());
@@ -358,15 +325,13 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
 
         // Host: the settings fixture's shares (DOCKWARD_DESKTOP_SETTINGS), the
         // live engine's versions, and the fixtures' socket mount.
-        c.find(Locator::Css("[data-testid=nav-host]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-host]").await;
         wait_for(&c, "[data-testid=host-finding]").await;
         let versions = text_of(&wait_for(&c, "[data-testid=versions]").await).await;
-        assert!(versions.contains("Engine") && versions.contains("runc"), "{versions}");
+        assert!(
+            versions.contains("Engine") && versions.contains("runc"),
+            "{versions}"
+        );
         let mounts = text_of(&wait_for(&c, "[data-testid=mounts]").await).await;
         assert!(mounts.contains(&format!("{p}-socket-ro")), "{mounts}");
         if std::env::var_os("DOCKWARD_DESKTOP_SETTINGS").is_some() {
@@ -383,15 +348,13 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         std::fs::write(screenshot_path("host.png"), png).expect("write");
 
         // Overview now has history: the trend chart is drawn.
-        c.find(Locator::Css("[data-testid=nav-overview]"))
-            .await
-            .expect("nav")
-            .click()
-            .await
-            .expect("click");
+        click(&c, "[data-testid=nav-overview]").await;
         let chart = wait_for(&c, "[data-testid=trend-chart] canvas").await;
         drop(chart);
-        assert!(c.find(Locator::Css("[data-testid=fatal]")).await.is_err(), "no internal error shown");
+        assert!(
+            c.find(Locator::Css("[data-testid=fatal]")).await.is_err(),
+            "no internal error shown"
+        );
     });
     let outcome = steps.await;
     let _ = client.close().await;
