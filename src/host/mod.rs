@@ -46,6 +46,7 @@ pub const RULES: &[&str] = &[
     "host.daemon-tcp-insecure",
     "host.eci-disabled",
     "host.host-networking",
+    "host.extensions-unrestricted",
     "host.settings-unreadable",
     "host.engine-advisory",
 ];
@@ -297,6 +298,14 @@ pub fn evaluate(
                 None,
                 "setting:HostNetworkingEnabled",
                 "HostNetworkingEnabled: true".into(),
+            );
+        }
+        if d.extensions == Some(true) && d.only_marketplace_extensions != Some(true) {
+            b.add(
+                "host.extensions-unrestricted",
+                None,
+                "setting:OnlyMarketplaceExtensions",
+                "ExtensionsEnabled: true, OnlyMarketplaceExtensions not set".into(),
             );
         }
         for w in &d.warnings {

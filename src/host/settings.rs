@@ -145,6 +145,8 @@ pub struct DesktopSettings {
     pub host_networking: Option<bool>,
     /// `ExtensionsEnabled`.
     pub extensions: Option<bool>,
+    /// `OnlyMarketplaceExtensions`.
+    pub only_marketplace_extensions: Option<bool>,
     /// Settings an administrator locked.
     pub locked: Vec<String>,
 }
@@ -271,6 +273,7 @@ pub fn read(env: &HostEnv, settings: Option<&Path>) -> Option<DesktopSettings> {
     out.enhanced_container_isolation = flag("EnhancedContainerIsolation", &mut out);
     out.host_networking = flag("HostNetworkingEnabled", &mut out);
     out.extensions = flag("ExtensionsEnabled", &mut out);
+    out.only_marketplace_extensions = flag("OnlyMarketplaceExtensions", &mut out);
     Some(out)
 }
 

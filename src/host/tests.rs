@@ -68,6 +68,7 @@ fn macos_settings_store_with_sensitive_additions() {
         "host.daemon-tcp-insecure",
         "host.eci-disabled",
         "host.host-networking",
+        "host.extensions-unrestricted",
     ] {
         assert!(rules.contains(&r), "{r}: {:?}", rules_of(&found));
     }

@@ -38,6 +38,10 @@ host_networking: boolean | null,
  */
 extensions: boolean | null, 
 /**
+ * `OnlyMarketplaceExtensions`.
+ */
+only_marketplace_extensions: boolean | null, 
+/**
  * Settings an administrator locked.
  */
 locked: Array<string>, };
