@@ -152,6 +152,24 @@ fn history_diff_suppress_and_reports_on_a_real_engine() {
     assert_eq!(suppressed[0]["suppressed_reason"], "CI runner needs it");
     let open_now = json(&db, &["findings", "--state", "open", "--format", "json"]);
     assert!(!fingerprints(&open_now).contains(&fp));
+    // The inventory leaves it out of the score and marks it in SARIF.
+    let inv = json(&db, &["inventory", "--format", "json"]);
+    let socket_finding = inv["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+        .find(|f| f["fingerprint"] == fp)
+        .expect("still reported");
+    assert_eq!(socket_finding["suppressed_reason"], "CI runner needs it");
+    assert_eq!(socket_finding["points"], 0.0);
+    let sarif = json(&db, &["inventory", "--format", "sarif"]);
+    assert!(sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .any(|r| r["partialFingerprints"]["dockward/v1"] == fp
+            && r["suppressions"][0]["justification"] == "CI runner needs it"));
 
     // Reports in every format, written whole.
     for (format, file) in [
@@ -197,7 +215,7 @@ fn history_diff_suppress_and_reports_on_a_real_engine() {
                 let v: Value = serde_json::from_str(&text).expect("json");
                 assert!(v["overview"]["trend"]
                     .as_array()
-                    .is_some_and(|t| t.len() == 3));
+                    .is_some_and(|t| t.len() == 5));
                 assert!(v["findings"].as_array().is_some_and(|f| f.len() > 20));
             }
             "sarif" => {
@@ -252,7 +270,7 @@ fn history_diff_suppress_and_reports_on_a_real_engine() {
     }
     let history = json(&db, &["history", "--format", "json"]);
     let scans = history.as_array().expect("scans");
-    assert_eq!(scans.len(), 7);
+    assert_eq!(scans.len(), 9);
     assert!(scans.iter().all(|s| s["status"] == "complete"), "{history}");
 
     for file in ["dockward.db", "dockward.db-wal"] {

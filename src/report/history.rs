@@ -164,26 +164,18 @@ pub fn findings_csv(rows: &[FindingRow]) -> String {
 
 /// SARIF 2.1.0 of stored findings (suppressed ones carry a SARIF suppression).
 pub fn findings_sarif(rows: &[FindingRow]) -> Result<String, ReportError> {
-    let items = rows
-        .iter()
-        .map(|f| SarifItem {
-            rule: &f.rule,
-            severity: f.severity,
-            message: format!("{}: {} ({})", f.subject, f.title, f.evidence),
-            uri: format!("{}/{}", f.subject_kind, uri_part(&f.subject)),
-            fingerprint: &f.fingerprint,
-        })
-        .collect();
-    let mut doc: serde_json::Value = serde_json::from_str(&sarif(items)?)?;
-    if let Some(results) = doc["runs"][0]["results"].as_array_mut() {
-        for (r, f) in results.iter_mut().zip(rows) {
-            if let Some(reason) = &f.suppressed_reason {
-                r["suppressions"] =
-                    serde_json::json!([{ "kind": "external", "justification": reason }]);
-            }
-        }
-    }
-    Ok(serde_json::to_string_pretty(&doc)?)
+    sarif(
+        rows.iter()
+            .map(|f| SarifItem {
+                rule: &f.rule,
+                severity: f.severity,
+                message: format!("{}: {} ({})", f.subject, f.title, f.evidence),
+                uri: format!("{}/{}", f.subject_kind, uri_part(&f.subject)),
+                fingerprint: &f.fingerprint,
+                suppression: f.suppressed_reason.as_deref(),
+            })
+            .collect(),
+    )
 }
 
 fn esc(s: &str) -> String {

@@ -191,6 +191,8 @@ struct SarifItem<'a> {
     /// Where: `image/NAME/layer/N/PATH`, `container/NAME`.
     uri: String,
     fingerprint: &'a str,
+    /// Why the user accepted it, when suppressed.
+    suppression: Option<&'a str>,
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -237,7 +239,7 @@ fn sarif(items: Vec<SarifItem<'_>>) -> Result<String, ReportError> {
     let results: Vec<serde_json::Value> = items
         .iter()
         .map(|i| {
-            serde_json::json!({
+            let mut result = serde_json::json!({
                 "ruleId": i.rule,
                 "ruleIndex": rule_ids.iter().position(|r| *r == i.rule),
                 "level": sarif_level(i.severity),
@@ -245,7 +247,12 @@ fn sarif(items: Vec<SarifItem<'_>>) -> Result<String, ReportError> {
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": i.uri } } }],
                 "partialFingerprints": { "dockward/v1": i.fingerprint },
                 "properties": { "severity": i.severity.as_str(), "security-severity": security_severity(i.severity) },
-            })
+            });
+            if let Some(reason) = i.suppression {
+                result["suppressions"] =
+                    serde_json::json!([{ "kind": "external", "justification": reason }]);
+            }
+            result
         })
         .collect();
     let doc = serde_json::json!({
@@ -279,6 +286,7 @@ pub fn inventory_sarif(report: &InventoryReport) -> Result<String, ReportError> 
                 message: format!("{}: {} ({})", c.name, f.title, f.evidence),
                 uri: format!("container/{}", uri_part(&c.name)),
                 fingerprint: &f.fingerprint,
+                suppression: f.suppressed_reason.as_deref(),
             });
         }
     }
@@ -290,6 +298,7 @@ pub fn inventory_sarif(report: &InventoryReport) -> Result<String, ReportError> 
                 message: format!("{}: {} ({})", i.name, f.title, f.evidence),
                 uri: format!("image/{}", uri_part(&i.name)),
                 fingerprint: &f.fingerprint,
+                suppression: f.suppressed_reason.as_deref(),
             });
         }
     }
@@ -322,6 +331,7 @@ pub fn scan_sarif(scans: &[&crate::layers::ImageScan]) -> Result<String, ReportE
                     uri_part(&f.path)
                 ),
                 fingerprint: &f.fingerprint,
+                suppression: None,
             });
         }
     }
