@@ -41,6 +41,17 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// Whether no element matches `css` within 10 s (it went away).
+async fn gone(c: &Client, css: &str) -> bool {
+    for _ in 0..40 {
+        if c.find(Locator::Css(css)).await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    false
+}
+
 /// Waits for the element and clicks it.
 async fn click(c: &Client, css: &str) {
     wait_for(c, css).await.click().await.expect("click");
@@ -260,14 +271,8 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .expect("type");
         click(&c, "[data-testid=suppress-save]").await;
         let gone_css = format!("[data-testid=stored-finding][data-fingerprint='{fp}']");
-        for _ in 0..40 {
-            if c.find(Locator::Css(&gone_css)).await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
         assert!(
-            c.find(Locator::Css(&gone_css)).await.is_err(),
+            gone(&c, &gone_css).await,
             "a suppressed finding leaves the open list"
         );
         click(&c, "[data-testid=state-suppressed]").await;
@@ -283,16 +288,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .click()
             .await
             .expect("click");
-        for _ in 0..40 {
-            if c.find(Locator::Css(&gone_css)).await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        assert!(
-            c.find(Locator::Css(&gone_css)).await.is_err(),
-            "unsuppressed"
-        );
+        assert!(gone(&c, &gone_css).await, "unsuppressed");
 
         // Export: the command behind the buttons writes a self-contained report
         // (the save dialog itself is the desktop's and is not driven here).
