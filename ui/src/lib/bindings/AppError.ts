@@ -28,6 +28,10 @@ path: string, } | { "kind": "scan",
 /**
  * The explanation.
  */
+message: string, } | { "kind": "invalid", 
+/**
+ * The explanation.
+ */
 message: string, } | { "kind": "internal", 
 /**
  * The explanation.
