@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: layer-scan throughput against the floor of `docker save IMAGE >
 # /dev/null` (the engine cannot hand the bytes over faster), peak memory, and
-# the time of a rescan of the unchanged image (served by the layer cache).
+# the time of a rescan of the unchanged image (served by the layer cache),
+# and a flood of a million empty entries against the default entry limit.
 # Image: ~1 GB in 10 layers of incompressible data plus text files with
 # planted secrets. Not a test: it prints figures and ratios, no thresholds.
 #
@@ -79,4 +80,22 @@ print(f"{'docker save > /dev/null (floor)':34}{floor[0]:>11.2f}s{mb/floor[0]:>9.
 print(f"{'dockward scan --no-db':34}{scan[0]:>11.2f}s{mb/scan[0]:>9.0f}{scan[1]/1024:>9.1f}MB")
 print(f"throughput vs floor: {floor[0]/scan[0]:.2f} (1.00 = as fast as the engine hands bytes over)")
 print(f"first scan with --db: {first[0]:.2f}s; rescan from cache: {rescan[0]:.3f}s; ratio {rescan[0]/first[0]:.3f}")
+PY
+
+# Millions of tiny entries with the default limits: a layer of 1,000,001
+# empty files (generated as read) must stop with a clear error in bounded
+# time and memory; 999,999 (just under the limit) is the baseline beside it.
+cargo build --release --quiet --example entry_flood
+for n in 999999 1000001; do
+  /usr/bin/time -v -o "$work/flood.$n.time" target/release/examples/entry_flood "$n" > "$work/flood.$n.json"
+done
+python3 - "$work" <<'PY'
+import json, re, sys, pathlib
+work = pathlib.Path(sys.argv[1])
+def rss(n):
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", (work / f"flood.{n}.time").read_text()).group(1)) / 1024
+base, over = (json.loads((work / f"flood.{n}.json").read_text()) for n in (999999, 1000001))
+print(f"entry flood: 999,999 entries {base['seconds']:.2f}s {rss(999999):.1f}MB (error: {base['error'] or 'none'})")
+print(f"             1,000,001 entries {over['seconds']:.2f}s {rss(1000001):.1f}MB: {over['error']}")
+print(f"             time ratio {over['seconds'] / base['seconds']:.2f}, memory ratio {rss(1000001) / rss(999999):.2f}")
 PY
