@@ -41,6 +41,20 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// The text of the element matching `css`, found afresh: when the page
+/// re-renders between finding and reading (a refresh after a scan), the
+/// stale node is looked up again.
+async fn text_at(c: &Client, css: &str) -> String {
+    for _ in 0..20 {
+        let el = wait_for(c, css).await;
+        if let Ok(Some(t)) = el.prop("textContent").await {
+            return t.trim().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: no text (the node kept going stale)")
+}
+
 /// Whether no element matches `css` within 10 s (it went away).
 async fn gone(c: &Client, css: &str) -> bool {
     for _ in 0..40 {
@@ -185,17 +199,17 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         click(&c, &format!("[data-testid='open-{p}/layers:1']")).await;
         // Before its layers are scanned, the score is the config's alone.
         wait_for(&c, "[data-testid=layers-not-scanned]").await;
-        let before: u32 = text_of(&wait_for(&c, "[data-testid=detail-score]").await)
+        let before: u32 = text_at(&c, "[data-testid=detail-score]")
             .await
             .parse()
             .expect("score");
         click(&c, "[data-testid=scan-layers]").await;
-        let key = wait_for(
+        // Read afresh: the inventory refresh after the scan re-renders the panel.
+        let text = text_at(
             &c,
             "[data-testid=layer-finding][data-rule='image.layer-private-key']",
         )
         .await;
-        let text = text_of(&key).await;
         assert!(
             text.contains("/app/deploy.pem") && text.contains("still extractable"),
             "{text}"
@@ -213,7 +227,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
                 .find(Locator::Css("[data-testid=layers-not-scanned]"))
                 .await
                 .is_err();
-            after = text_of(&wait_for(&c, "[data-testid=detail-score]").await)
+            after = text_at(&c, "[data-testid=detail-score]")
                 .await
                 .parse()
                 .expect("score");
@@ -238,14 +252,12 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .expect("rows")
             .len();
         click(&c, "[data-testid=scan-all]").await;
-        let summary = text_of(
-            &c.wait()
-                .at_most(Duration::from_secs(120))
-                .for_element(Locator::Css("[data-testid=scan-all-summary]"))
-                .await
-                .expect("scan-all summary"),
-        )
-        .await;
+        c.wait()
+            .at_most(Duration::from_secs(120))
+            .for_element(Locator::Css("[data-testid=scan-all-summary]"))
+            .await
+            .expect("scan-all summary");
+        let summary = text_at(&c, "[data-testid=scan-all-summary]").await;
         assert!(
             summary.starts_with(&format!("{rows} of {rows} images scanned")),
             "{summary} ({rows} rows)"
@@ -277,7 +289,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         );
         click(&c, "[data-testid=state-suppressed]").await;
         let row = wait_for(&c, &gone_css).await;
-        let note = text_of(&wait_for(&c, "[data-testid=suppressed-note]").await).await;
+        let note = text_at(&c, "[data-testid=suppressed-note]").await;
         assert!(note.contains("CI runner needs the socket"), "{note}");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
@@ -323,12 +335,12 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         // live engine's versions, and the fixtures' socket mount.
         click(&c, "[data-testid=nav-host]").await;
         wait_for(&c, "[data-testid=host-finding]").await;
-        let versions = text_of(&wait_for(&c, "[data-testid=versions]").await).await;
+        let versions = text_at(&c, "[data-testid=versions]").await;
         assert!(
             versions.contains("Engine") && versions.contains("runc"),
             "{versions}"
         );
-        let mounts = text_of(&wait_for(&c, "[data-testid=mounts]").await).await;
+        let mounts = text_at(&c, "[data-testid=mounts]").await;
         assert!(mounts.contains(&format!("{p}-socket-ro")), "{mounts}");
         if std::env::var_os("DOCKWARD_DESKTOP_SETTINGS").is_some() {
             let shares = c
@@ -336,7 +348,7 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
                 .await
                 .expect("shares");
             assert!(!shares.is_empty(), "the Netskope share is critical");
-            let all = text_of(&wait_for(&c, "[data-testid=shares]").await).await;
+            let all = text_at(&c, "[data-testid=shares]").await;
             assert!(all.contains("Netskope"), "{all}");
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
