@@ -405,7 +405,11 @@ async fn cached_layer_findings(
     snapshot: &Snapshot,
 ) -> Result<HashMap<String, Vec<Finding>>, InventoryError> {
     let mut out = HashMap::new();
+    let cached = store.cached_diff_ids().await?;
     for img in &snapshot.images {
+        if img.diff_ids.is_empty() || !img.diff_ids.iter().all(|d| cached.contains(d)) {
+            continue;
+        }
         let identity = crate::layers::Identity {
             tags: img.tags.clone(),
             image_id: Some(img.id.clone()),

@@ -569,6 +569,16 @@ impl Store {
             .map_err(query_err("reading a finding"))
     }
 
+    /// diffIDs of every layer in the cache (to skip images never scanned
+    /// without a query each).
+    pub async fn cached_diff_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT diff_id FROM layer_walk")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("reading the layer cache"))?;
+        Ok(ids.into_iter().collect())
+    }
+
     /// Cached results for every layer in `diff_ids`, in that order, when each
     /// has rows for every analyzer at the given version; `None` otherwise
     /// (then the image must be read again).
