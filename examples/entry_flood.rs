@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 use std::time::Instant;
 
-use dockward::layers::{analyzers::Registry, scan_archive, Limits};
+use dockward::layers::{Limits, ScanControl, Scanner};
 
 /// Streams: outer tar header for `layer.tar`, the inner tar of `n` empty
 /// files, the inner and outer end-of-archive blocks.
@@ -72,8 +72,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_001);
-    let scanner = dockward::secrets::builtin().expect("rules");
-    let registry = Registry::builtin(scanner);
+    let scanner = Scanner::builtin(Limits::default()).expect("rules");
     let t = Instant::now();
     let flood = Flood {
         n,
@@ -82,7 +81,9 @@ fn main() {
         pos: 0,
         stage: 0,
     };
-    let scan = scan_archive(flood, &Limits::default(), &registry, "flood");
+    let scan = scanner
+        .scan_archive(flood, "flood", &ScanControl::default())
+        .remove(0);
     println!(
         "{{\"entries\":{n},\"seconds\":{:.2},\"error\":{:?}}}",
         t.elapsed().as_secs_f64(),

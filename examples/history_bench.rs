@@ -80,10 +80,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|i| s % 50 != 0 || i % 97 != 0)
             .map(|i| finding(i / 250, i % 250))
             .collect();
-        let id = store
-            .begin_scan(ScanKind::Inventory, "bench", "all")
+        store
+            .begin(ScanKind::Inventory, "bench", "all")
+            .await?
+            .complete(&found, &subjects)
             .await?;
-        store.complete_scan(id, &found, &subjects).await?;
     }
     let generate = t.elapsed().as_secs_f64();
     let sightings = store.sighting_count().await?;

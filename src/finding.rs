@@ -1,4 +1,11 @@
 //! The finding model shared by every analyzer, the store and the shells.
+//!
+//! Every producer (container and image rules, layer analyzers, the host
+//! check, and the kinds to come) reports [`Hit`]s: a rule id, a place, redacted
+//! evidence. [`crate::rules::Catalogue::findings`] is the one place that turns
+//! hits into [`Finding`]s, attaching the catalogue's title, why and fix and a
+//! [`fingerprint`]. Subjects are made by the constructors on [`Subject`] only,
+//! so the same image has the same key (and fingerprints) whoever reports on it.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -80,6 +87,18 @@ impl SubjectKind {
     }
 }
 
+impl std::str::FromStr for SubjectKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "image" => SubjectKind::Image,
+            "container" => SubjectKind::Container,
+            "host" => SubjectKind::Host,
+            other => return Err(format!("unknown subject kind {other}")),
+        })
+    }
+}
+
 /// The thing a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -94,6 +113,162 @@ pub struct Subject {
     pub name: String,
     /// The engine's current ID for it (full `sha256:` or container ID).
     pub id: String,
+}
+
+impl Subject {
+    /// An image. Its key is its first tag, else its ID, else `fallback` (the
+    /// name an archive was given): the inventory and layer scans use this one
+    /// constructor, so their findings about one image share fingerprints.
+    pub fn image(tags: &[String], id: Option<&str>, fallback: &str) -> Subject {
+        let id = id.filter(|i| !i.is_empty());
+        let key = tags
+            .first()
+            .map(String::as_str)
+            .or(id)
+            .unwrap_or(fallback)
+            .to_string();
+        let name = match (tags.first(), id) {
+            (Some(tag), _) => tag.clone(),
+            (None, Some(id)) => crate::facts::short_id(id).to_string(),
+            (None, None) => fallback.to_string(),
+        };
+        Subject {
+            kind: SubjectKind::Image,
+            key,
+            name,
+            id: id.unwrap_or_default().to_string(),
+        }
+    }
+
+    /// A container, keyed by its name so that findings survive recreation.
+    pub fn container(name: &str, id: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::Container,
+            key: name.to_string(),
+            name: name.to_string(),
+            id: id.to_string(),
+        }
+    }
+
+    /// This machine, named after its host name where one can be read.
+    pub fn host() -> Subject {
+        let name = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "this machine".into());
+        Subject {
+            kind: SubjectKind::Host,
+            key: "host".into(),
+            name,
+            id: String::new(),
+        }
+    }
+}
+
+/// One rule firing at one place, before the catalogue's metadata is
+/// attached: what every check and analyzer returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Rule id; must exist in the catalogue.
+    pub rule: &'static str,
+    /// Overrides the catalogue's default severity for this instance.
+    pub severity: Option<Severity>,
+    /// Where: `HostConfig.Privileged`, `mount:/var/run/docker.sock`,
+    /// `env:TOKEN`, or for a file analyzer the file's path in the layer.
+    pub location: String,
+    /// What was seen (already redacted where it concerns a secret).
+    pub evidence: String,
+    /// Digest of a secret value, so a rotated secret is a new finding.
+    pub secret_digest: Option<String>,
+}
+
+impl Hit {
+    /// A hit at the catalogue's default severity.
+    pub fn new(
+        rule: &'static str,
+        location: impl Into<String>,
+        evidence: impl Into<String>,
+    ) -> Hit {
+        Hit {
+            rule,
+            severity: None,
+            location: location.into(),
+            evidence: evidence.into(),
+            secret_digest: None,
+        }
+    }
+
+    /// Sets this instance's severity.
+    pub fn severity(mut self, severity: Severity) -> Hit {
+        self.severity = Some(severity);
+        self
+    }
+
+    /// Sets the digest of the secret this hit is about.
+    pub fn secret(mut self, digest: impl Into<String>) -> Hit {
+        self.secret_digest = Some(digest.into());
+        self
+    }
+}
+
+/// Findings counted by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SeverityCounts {
+    /// Critical findings.
+    pub critical: u32,
+    /// High findings.
+    pub high: u32,
+    /// Medium findings.
+    pub medium: u32,
+    /// Low findings.
+    pub low: u32,
+    /// Informational findings.
+    pub info: u32,
+}
+
+impl SeverityCounts {
+    /// Counts severities.
+    pub fn count(severities: impl IntoIterator<Item = Severity>) -> SeverityCounts {
+        let mut c = SeverityCounts::default();
+        for s in severities {
+            c.add(s, 1);
+        }
+        c
+    }
+
+    /// Adds `n` findings of severity `s`.
+    pub fn add(&mut self, s: Severity, n: u32) {
+        match s {
+            Severity::Critical => self.critical += n,
+            Severity::High => self.high += n,
+            Severity::Medium => self.medium += n,
+            Severity::Low => self.low += n,
+            Severity::Info => self.info += n,
+        }
+    }
+
+    /// The count for one severity.
+    pub fn get(&self, s: Severity) -> u32 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    /// The most severe level with any finding.
+    pub fn worst(&self) -> Option<Severity> {
+        Severity::ALL_DESC.into_iter().find(|s| self.get(*s) > 0)
+    }
+
+    /// Every count added up.
+    pub fn total(&self) -> u32 {
+        self.critical + self.high + self.medium + self.low + self.info
+    }
 }
 
 /// One problem found on one subject, with its reason and its fix.

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::engine::{Engine, EngineError, Snapshot};
+use crate::explain::{self, explain, FindingReport, Known};
 use crate::facts::{short_id, EngineInfo};
-use crate::finding::{Finding, Severity, Subject};
-use crate::rules::{self, score, Catalogue, Policy, RulesError};
-use crate::store::{ScanKind, ScanStatus, Store, StoreError};
+use crate::finding::{Finding, SeverityCounts, Subject};
+use crate::rules::{self, Catalogue, Policy, RulesError};
+use crate::store::{ScanKind, Store, StoreError};
 
 /// Errors of an inventory run.
 #[derive(Debug, thiserror::Error)]
@@ -27,92 +28,6 @@ pub enum InventoryError {
     /// Reading the layer cache failed.
     #[error(transparent)]
     Layers(#[from] crate::layers::LayerError),
-}
-
-/// Findings counted by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct SeverityCounts {
-    /// Critical findings.
-    pub critical: u32,
-    /// High findings.
-    pub high: u32,
-    /// Medium findings.
-    pub medium: u32,
-    /// Low findings.
-    pub low: u32,
-    /// Informational findings.
-    pub info: u32,
-}
-
-impl SeverityCounts {
-    /// Counts findings, leaving out suppressed ones.
-    pub fn of<'a>(findings: impl IntoIterator<Item = &'a FindingReport>) -> SeverityCounts {
-        let mut c = SeverityCounts::default();
-        for f in findings {
-            if f.suppressed_reason.is_none() {
-                c.add(f.severity);
-            }
-        }
-        c
-    }
-
-    fn add(&mut self, s: Severity) {
-        match s {
-            Severity::Critical => self.critical += 1,
-            Severity::High => self.high += 1,
-            Severity::Medium => self.medium += 1,
-            Severity::Low => self.low += 1,
-            Severity::Info => self.info += 1,
-        }
-    }
-
-    /// The count for one severity.
-    pub fn get(&self, s: Severity) -> u32 {
-        match s {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Info => self.info,
-        }
-    }
-
-    /// The most severe level with any finding.
-    pub fn worst(&self) -> Option<Severity> {
-        Severity::ALL_DESC.into_iter().find(|s| self.get(*s) > 0)
-    }
-}
-
-/// A finding as the inventory shows it, with its share of the subject's score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct FindingReport {
-    /// Stable fingerprint.
-    pub fingerprint: String,
-    /// Rule id.
-    pub rule: String,
-    /// Severity.
-    pub severity: Severity,
-    /// Rule title.
-    pub title: String,
-    /// Where on the subject.
-    pub location: String,
-    /// What was seen (redacted).
-    pub evidence: String,
-    /// Why it matters.
-    pub why: String,
-    /// How to fix it.
-    pub fix: String,
-    /// References (CIS, Dockle).
-    pub references: Vec<String>,
-    /// Points of the subject's score due to this finding.
-    pub points: f64,
-    /// Why the user accepted it, while suppressed: it then adds nothing to
-    /// the score or the counts.
-    pub suppressed_reason: Option<String>,
-    /// Until when (RFC 3339), when the suppression has an end.
-    pub suppressed_until: Option<String>,
 }
 
 /// One image in the inventory.
@@ -198,52 +113,6 @@ impl InventoryReport {
     }
 }
 
-/// What the store knows that an inventory shows: layer findings of scanned
-/// images (by image ID) and suppressions in force (fingerprint to reason, until).
-#[derive(Debug, Default)]
-pub struct Known {
-    /// Layer findings by image ID, for images whose layers are all cached.
-    pub layer_findings: HashMap<String, Vec<Finding>>,
-    /// Suppressions in force.
-    pub suppressions: HashMap<String, (String, Option<String>)>,
-}
-
-/// Scores `findings` (suppressed ones left out) and explains each one's share.
-pub(crate) fn explain(findings: &[Finding], known: &Known) -> (u8, Vec<FindingReport>) {
-    let counted: Vec<Finding> = findings
-        .iter()
-        .filter(|f| !known.suppressions.contains_key(&f.fingerprint))
-        .cloned()
-        .collect();
-    let s = score::score(&counted);
-    let points: HashMap<&str, f64> = s
-        .shares
-        .iter()
-        .map(|sh| (sh.fingerprint.as_str(), sh.points))
-        .collect();
-    let reports = findings
-        .iter()
-        .map(|f| FindingReport {
-            fingerprint: f.fingerprint.clone(),
-            rule: f.rule.clone(),
-            severity: f.severity,
-            title: f.title.clone(),
-            location: f.location.clone(),
-            evidence: f.evidence.clone(),
-            why: f.why.clone(),
-            fix: f.fix.clone(),
-            references: f.references.clone(),
-            points: points.get(f.fingerprint.as_str()).copied().unwrap_or(0.0),
-            suppressed_reason: known.suppressions.get(&f.fingerprint).map(|s| s.0.clone()),
-            suppressed_until: known
-                .suppressions
-                .get(&f.fingerprint)
-                .and_then(|s| s.1.clone()),
-        })
-        .collect();
-    (s.value, reports)
-}
-
 /// Everything an inventory found, before rendering: the report, and the raw
 /// findings and scores the store records.
 pub struct Evaluation {
@@ -273,8 +142,8 @@ pub fn evaluate(
         .map(|c| {
             let found =
                 catalogue.evaluate_container(c, images_by_id.get(c.image_id.as_str()).copied());
-            let (score, findings) = explain(&found, known);
-            scores.push((rules::container_subject(c), score));
+            let explained = explain(&found, &known.suppressions);
+            scores.push((Subject::container(&c.name, &c.id), explained.score));
             all.extend(found);
             ContainerReport {
                 id: c.id.clone(),
@@ -283,9 +152,9 @@ pub fn evaluate(
                 image: c.image.clone(),
                 image_id: c.image_id.clone(),
                 state: c.state.clone(),
-                score,
-                counts: SeverityCounts::of(&findings),
-                findings,
+                score: explained.score,
+                counts: explained.counts,
+                findings: explained.findings,
             }
         })
         .collect();
@@ -298,16 +167,17 @@ pub fn evaluate(
             // Recorded by this scan: the config rules' findings. Layer
             // findings are recorded by layer scans; here they only count.
             all.extend(found.iter().cloned());
+            // Layer findings of the same image share its subject (one
+            // constructor, `Subject::image`), so they join as they are.
             let layers = known.layer_findings.get(&img.id);
             if let Some(layer_found) = layers {
-                let subject = rules::image_subject(img);
-                found.extend(layer_found.iter().map(|f| Finding {
-                    subject: subject.clone(),
-                    ..f.clone()
-                }));
+                found.extend(layer_found.iter().cloned());
             }
-            let (score, findings) = explain(&found, known);
-            scores.push((rules::image_subject(img), score));
+            let explained = explain(&found, &known.suppressions);
+            scores.push((
+                Subject::image(&img.tags, Some(&img.id), &img.id),
+                explained.score,
+            ));
             ImageReport {
                 id: img.id.clone(),
                 short_id: short_id(&img.id).to_string(),
@@ -321,9 +191,9 @@ pub fn evaluate(
                     .filter(|c| c.image_id == img.id)
                     .map(|c| c.name.clone())
                     .collect(),
-                score,
-                counts: SeverityCounts::of(&findings),
-                findings,
+                score: explained.score,
+                counts: explained.counts,
+                findings: explained.findings,
                 layers_scanned: layers.is_some(),
             }
         })
@@ -331,7 +201,7 @@ pub fn evaluate(
 
     containers.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
     images.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-    let counts = SeverityCounts::of(
+    let counts = explain::counts(
         images
             .iter()
             .flat_map(|i| &i.findings)
@@ -363,37 +233,44 @@ pub async fn run(
     policy: &Policy,
 ) -> Result<InventoryReport, InventoryError> {
     let catalogue = rules::builtin()?;
-    let scan_id = match store {
+    let run = match store {
         Some(s) => Some(
-            s.begin_scan(ScanKind::Inventory, &engine.info().endpoint, "all")
+            s.begin(ScanKind::Inventory, &engine.info().endpoint, "all")
                 .await?,
         ),
         None => None,
     };
-    let snapshot = match engine.snapshot().await {
-        Ok(s) => s,
+    let evaluated = async {
+        let snapshot = engine.snapshot().await?;
+        let known = match store {
+            Some(s) => Known {
+                layer_findings: cached_layer_findings(s, &snapshot).await?,
+                suppressions: s.active_suppressions().await?,
+            },
+            None => Known::default(),
+        };
+        Ok::<_, InventoryError>(evaluate(&snapshot, catalogue, policy, &known))
+    }
+    .await;
+    let Some(run) = run else {
+        return evaluated.map(|e| e.report);
+    };
+    let eval = match evaluated {
+        Ok(eval) => eval,
         Err(e) => {
-            if let (Some(s), Some(id)) = (store, scan_id) {
-                s.end_scan(id, ScanStatus::Interrupted, &e.to_string())
-                    .await?;
+            // The engine going away part-way interrupts the scan; anything
+            // else (the store, the cache) means it could not run.
+            match &e {
+                InventoryError::Engine(_) => run.interrupted(&e.to_string()).await?,
+                _ => run.failed(&e.to_string()).await?,
             }
-            return Err(e.into());
+            return Err(e);
         }
     };
-    let known = match store {
-        Some(s) => Known {
-            layer_findings: cached_layer_findings(s, &snapshot).await?,
-            suppressions: s.active_suppressions().await?,
-        },
-        None => Known::default(),
-    };
-    let eval = evaluate(&snapshot, catalogue, policy, &known);
+    let summary = run.complete(&eval.findings, &eval.scores).await?;
     let mut report = eval.report;
-    if let (Some(s), Some(id)) = (store, scan_id) {
-        let summary = s.complete_scan(id, &eval.findings, &eval.scores).await?;
-        report.scan_id = Some(summary.scan_id);
-        report.new_findings = Some(summary.new_findings);
-    }
+    report.scan_id = Some(summary.scan_id);
+    report.new_findings = Some(summary.new_findings);
     Ok(report)
 }
 
@@ -405,7 +282,10 @@ async fn cached_layer_findings(
     snapshot: &Snapshot,
 ) -> Result<HashMap<String, Vec<Finding>>, InventoryError> {
     let mut out = HashMap::new();
-    let cached = store.cached_diff_ids().await?;
+    let cached = store
+        .cached_diff_ids(crate::layers::cache::WALK_VERSION)
+        .await?;
+    let scanner = crate::layers::Scanner::builtin(crate::layers::Limits::default())?;
     for img in &snapshot.images {
         if img.diff_ids.is_empty() || !img.diff_ids.iter().all(|d| cached.contains(d)) {
             continue;
@@ -415,7 +295,10 @@ async fn cached_layer_findings(
             image_id: Some(img.id.clone()),
             name_hint: img.display_name(),
         };
-        if let Some(scan) = crate::layers::cached_scan(store, &identity, &img.diff_ids).await? {
+        if let Some(scan) = scanner
+            .cached_scan(store, &identity, &img.diff_ids)
+            .await?
+        {
             out.insert(img.id.clone(), scan.store_findings());
         }
     }

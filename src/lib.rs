@@ -9,7 +9,9 @@
 //! shell over these modules, like the CLI in `src/main.rs`.
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod engine;
+pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod host;
@@ -17,6 +19,7 @@ pub mod inventory;
 pub mod layers;
 pub mod report;
 pub mod rules;
+pub mod score;
 pub mod secrets;
 pub mod store;
 

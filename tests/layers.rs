@@ -232,7 +232,7 @@ async fn cancel_progress_and_layer_findings_in_the_image_score() {
         seen2.lock().expect("lock").push(p);
     });
     me.set(control.clone()).ok();
-    let scan = layers::scan_image(&engine, Some(&store), &image, &Limits::default(), &control)
+    let scan = layers::scan_and_record(&engine, Some(&store), &image, &Limits::default(), &control)
         .await
         .expect("scan");
     assert_eq!(scan.error.as_deref(), Some("the scan was cancelled"));
@@ -242,7 +242,7 @@ async fn cancel_progress_and_layer_findings_in_the_image_score() {
         assert!(first.layers >= 6 && first.total_bytes > 0, "{first:?}");
         assert!(seen.last().expect("last").done);
     }
-    layers::record(&store, "test", &scan).await.expect("record");
+    // Recorded as it ran: interrupted, with why.
     let scans = store.scans(5).await.expect("scans");
     assert_eq!(scans[0].status, dockward::store::ScanStatus::Interrupted);
     assert_eq!(scans[0].error.as_deref(), Some("the scan was cancelled"));
@@ -267,7 +267,7 @@ async fn cancel_progress_and_layer_findings_in_the_image_score() {
         .iter()
         .any(|f| f.rule == "image.layer-private-key"));
 
-    let scan = layers::scan_image(
+    let scan = layers::scan_and_record(
         &engine,
         Some(&store),
         &image,

@@ -2,14 +2,10 @@
 //! without bound, whatever the input (tar of tars, gzip, zstd, JSON).
 #![no_main]
 
-use dockward::layers::{analyzers::Registry, scan_archive_all, Limits};
+use dockward::layers::{Limits, ScanControl, Scanner};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(scanner) = dockward::secrets::builtin() else {
-        return;
-    };
-    let registry = Registry::builtin(scanner);
     // Small limits so that bombs and entry floods hit them quickly.
     let limits = Limits {
         max_entries: 2_000,
@@ -17,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
         max_layer_bytes: 64 << 20,
         ..Limits::default()
     };
-    let scans = scan_archive_all(data, &limits, &registry, "fuzz");
+    let Ok(scanner) = Scanner::builtin(limits) else {
+        return;
+    };
+    let scans = scanner.scan_archive(data, "fuzz", &ScanControl::default());
     assert!(!scans.is_empty(), "at least one (possibly failed) image");
 });

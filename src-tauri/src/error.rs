@@ -1,7 +1,12 @@
-//! The one error type that crosses IPC: a tagged value the UI can switch on.
+//! The one error type that crosses IPC: a tagged value the UI can switch
+//! on, made from each core module's error by `From`.
 
 use dockward::engine::{Attempt, EngineError};
+use dockward::host::HostError;
 use dockward::inventory::InventoryError;
+use dockward::layers::LayerError;
+use dockward::report::ReportError;
+use dockward::store::StoreError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -27,10 +32,8 @@ pub enum AppError {
     /// The database could not be opened or written.
     #[error("{message}")]
     Store {
-        /// The explanation.
+        /// The explanation (it names the file where that matters).
         message: String,
-        /// The database file.
-        path: String,
     },
     /// A layer scan could not run (image gone, engine stopped streaming).
     #[error("{message}")]
@@ -38,8 +41,9 @@ pub enum AppError {
         /// The explanation.
         message: String,
     },
-    /// A request the store refused: an unknown fingerprint, an empty
-    /// reason, a date in the past, scans that cannot be compared.
+    /// A request the core refused: an unknown fingerprint, an empty
+    /// reason, a date in the past, scans that cannot be compared, a file
+    /// that cannot be written.
     #[error("{message}")]
     Invalid {
         /// The explanation.
@@ -65,14 +69,25 @@ impl From<EngineError> for AppError {
     }
 }
 
-impl AppError {
-    pub fn from_inventory(e: InventoryError, db: &str) -> AppError {
+impl From<StoreError> for AppError {
+    /// The user's request (`Invalid`) or the database (`Store`).
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            StoreError::UnknownFingerprint(_)
+            | StoreError::AmbiguousFingerprint { .. }
+            | StoreError::NoSuchScan(_)
+            | StoreError::Invalid(_) => AppError::Invalid { message },
+            _ => AppError::Store { message },
+        }
+    }
+}
+
+impl From<InventoryError> for AppError {
+    fn from(e: InventoryError) -> Self {
         match e {
             InventoryError::Engine(e) => e.into(),
-            InventoryError::Store(e) => AppError::Store {
-                message: e.to_string(),
-                path: db.to_string(),
-            },
+            InventoryError::Store(e) => e.into(),
             other => AppError::Internal {
                 message: other.to_string(),
             },
@@ -80,21 +95,33 @@ impl AppError {
     }
 }
 
-impl AppError {
-    /// A store error: the user's request (`Invalid`) or the database (`Store`).
-    pub fn from_store(e: dockward::store::StoreError, path: &std::path::Path) -> AppError {
-        use dockward::store::StoreError as S;
+impl From<LayerError> for AppError {
+    fn from(e: LayerError) -> Self {
         match e {
-            S::UnknownFingerprint(_)
-            | S::AmbiguousFingerprint { .. }
-            | S::NoSuchScan(_)
-            | S::Invalid(_) => AppError::Invalid {
-                message: e.to_string(),
-            },
-            other => AppError::Store {
+            LayerError::Store(e) => e.into(),
+            LayerError::Data(message) => AppError::Internal { message },
+            other => AppError::Scan {
                 message: other.to_string(),
-                path: path.display().to_string(),
             },
+        }
+    }
+}
+
+impl From<HostError> for AppError {
+    fn from(e: HostError) -> Self {
+        match e {
+            HostError::Store(e) => e.into(),
+            other => AppError::Internal {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<ReportError> for AppError {
+    fn from(e: ReportError) -> Self {
+        AppError::Invalid {
+            message: e.to_string(),
         }
     }
 }

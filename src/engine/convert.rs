@@ -20,12 +20,7 @@ fn env_vars(env: Option<Vec<String>>) -> Vec<EnvVar> {
         .collect()
 }
 
-/// Parses an RFC 3339 timestamp to seconds since the epoch.
-pub fn parse_time(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
-}
+pub use crate::clock::parse_unix as parse_time;
 
 /// Facts from `GET /containers/{id}/json`.
 pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {

@@ -18,11 +18,11 @@ use ts_rs::TS;
 
 use crate::engine::Engine;
 use crate::facts::EngineInfo;
-use crate::finding::{fingerprint, Finding, Severity, Subject, SubjectKind};
-use crate::inventory::{explain, FindingReport, Known, SeverityCounts};
+use crate::explain::{explain, FindingReport, Suppressions};
+use crate::finding::{Finding, Hit, Severity, SeverityCounts, Subject};
 use crate::rules::paths::{PathMatch, Relation};
 use crate::rules::Catalogue;
-use crate::store::{ScanKind, ScanStatus, Store, StoreError};
+use crate::store::{ScanKind, Store, StoreError};
 use advisories::AdvisoryMatch;
 use inside::SensitiveFile;
 use settings::{DesktopSettings, HostEnv};
@@ -122,21 +122,6 @@ pub struct HostReport {
     pub scan_id: Option<i64>,
 }
 
-/// The host as a subject of findings.
-pub fn host_subject() -> Subject {
-    let name = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "this machine".into());
-    Subject {
-        kind: SubjectKind::Host,
-        key: "host".into(),
-        name,
-        id: String::new(),
-    }
-}
-
 /// Severity of sharing a folder, from what it is, lies in or contains.
 fn share_severity(m: &PathMatch, default: bool) -> Severity {
     match m.relation {
@@ -152,29 +137,19 @@ fn share_severity(m: &PathMatch, default: bool) -> Severity {
     }
 }
 
-struct Builder<'a> {
-    catalogue: &'a Catalogue,
-    subject: Subject,
-    findings: Vec<Finding>,
-}
+/// Collects the host check's hits.
+#[derive(Default)]
+struct Hits(Vec<Hit>);
 
-impl Builder<'_> {
-    fn add(&mut self, rule: &str, severity: Option<Severity>, location: &str, evidence: String) {
+impl Hits {
+    fn add(&mut self, rule: &'static str, severity: Option<Severity>, location: &str, evidence: String) {
         debug_assert!(RULES.contains(&rule), "{rule} is not in host::RULES");
-        let Some(meta) = self.catalogue.get(rule) else {
-            return;
-        };
-        self.findings.push(Finding {
-            fingerprint: fingerprint(rule, &self.subject, location, None),
-            rule: rule.to_string(),
-            severity: severity.unwrap_or(meta.severity),
-            title: meta.title.clone(),
-            subject: self.subject.clone(),
+        self.0.push(Hit {
+            rule,
+            severity,
             location: location.to_string(),
             evidence,
-            why: meta.why.clone(),
-            fix: meta.fix.clone(),
-            references: meta.references.clone(),
+            secret_digest: None,
         });
     }
 }
@@ -221,11 +196,7 @@ pub fn evaluate(
     shares: &[ShareReport],
     advisories: &[AdvisoryMatch],
 ) -> Vec<Finding> {
-    let mut b = Builder {
-        catalogue,
-        subject: host_subject(),
-        findings: vec![],
-    };
+    let mut b = Hits::default();
     for sh in shares {
         let Some(sev) = sh.severity else { continue };
         let files = if sh.files.is_empty() {
@@ -349,7 +320,7 @@ pub fn evaluate(
             ),
         );
     }
-    b.findings
+    catalogue.findings(&Subject::host(), b.0)
 }
 
 /// The engine's component versions and the advisories they fall in.
@@ -396,6 +367,7 @@ pub async fn run(
 ) -> Result<HostReport, HostError> {
     let catalogue = crate::rules::builtin().map_err(|e| HostError::Data(e.to_string()))?;
     let mut notes = Vec::new();
+    let settings_path = settings_path.or(env.desktop_settings.as_deref());
     let desktop = settings::read(env, settings_path);
     if desktop.is_none() {
         notes.push(match settings_path {
@@ -425,39 +397,29 @@ pub async fn run(
         }
     };
     let found = evaluate(catalogue, env, desktop.as_ref(), &shares, &advisories);
-    let known = Known {
-        suppressions: match store {
-            Some(s) => s.active_suppressions().await?,
-            None => Default::default(),
-        },
-        ..Known::default()
+    let suppressions = match store {
+        Some(s) => s.active_suppressions().await?,
+        None => Suppressions::default(),
     };
-    let (score, mut findings) = explain(&found, &known);
+    let explained = explain(&found, &suppressions);
+    let mut findings = explained.findings;
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.location.cmp(&b.location))
     });
-    let counts = SeverityCounts::of(&findings);
     let mut scan_id = None;
     if let Some(s) = store {
         let endpoint = engine.map_or("local".to_string(), |e| e.info().endpoint.clone());
-        let id = s.begin_scan(ScanKind::Host, &endpoint, "host").await?;
-        match s
-            .complete_scan(id, &found, &[(host_subject(), score)])
-            .await
-        {
-            Ok(summary) => scan_id = Some(summary.scan_id),
-            Err(e) => {
-                s.end_scan(id, ScanStatus::Failed, &e.to_string()).await?;
-                return Err(e.into());
-            }
-        }
+        let summary = s
+            .begin(ScanKind::Host, &endpoint, "host")
+            .await?
+            .complete(&found, &[(Subject::host(), explained.score)])
+            .await?;
+        scan_id = Some(summary.scan_id);
     }
     Ok(HostReport {
-        generated_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        generated_at: crate::clock::now_rfc3339(),
         desktop,
         shares,
         engine: engine.map(|e| e.info().clone()),
@@ -465,8 +427,8 @@ pub async fn run(
         advisories,
         mounts,
         findings,
-        score,
-        counts,
+        score: explained.score,
+        counts: explained.counts,
         notes,
         scan_id,
     })
@@ -486,7 +448,7 @@ fn mount_exposures(catalogue: &Catalogue, snap: &crate::engine::Snapshot) -> Vec
                 )
             })
             .collect();
-        let (_, reports) = explain(&found, &Known::default());
+        let reports = explain(&found, &Suppressions::default()).findings;
         out.extend(reports.into_iter().map(|finding| MountExposure {
             container: c.name.clone(),
             finding,

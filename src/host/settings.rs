@@ -56,6 +56,10 @@ pub struct HostEnv {
     pub docker_host: Option<String>,
     /// `DOCKER_TLS_VERIFY` set to a non-empty value other than 0.
     pub docker_tls_verify: bool,
+    /// `DOCKWARD_DESKTOP_SETTINGS`: a settings file to read instead of
+    /// Docker Desktop's own (read here, in the core, so the CLI and the app
+    /// honour it alike; an explicit `--settings` wins).
+    pub desktop_settings: Option<PathBuf>,
 }
 
 impl HostEnv {
@@ -70,6 +74,7 @@ impl HostEnv {
             tmp: var("TMPDIR").or_else(|| var("TMP")).or_else(|| var("TEMP")),
             docker_host: var("DOCKER_HOST"),
             docker_tls_verify: var("DOCKER_TLS_VERIFY").is_some_and(|v| v != "0"),
+            desktop_settings: var("DOCKWARD_DESKTOP_SETTINGS").map(PathBuf::from),
         }
     }
 }
@@ -206,7 +211,7 @@ fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
 /// installed); problems with a file that exists become warnings.
 pub fn read(env: &HostEnv, settings: Option<&Path>) -> Option<DesktopSettings> {
     let (user_files, admin_file) = locations(env);
-    let user_files = match settings {
+    let user_files = match settings.or(env.desktop_settings.as_deref()) {
         Some(p) => vec![p.to_path_buf()],
         None => user_files,
     };
@@ -290,6 +295,7 @@ mod tests {
             tmp: Some("/tmp".into()),
             docker_host: None,
             docker_tls_verify: false,
+            desktop_settings: None,
         }
     }
 

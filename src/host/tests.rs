@@ -21,6 +21,7 @@ fn env(os: Os, home: &Path) -> HostEnv {
         tmp: None,
         docker_host: None,
         docker_tls_verify: false,
+        desktop_settings: None,
     }
 }
 

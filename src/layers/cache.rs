@@ -4,10 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analyzers::{FileHit, Registry, RULES};
+use super::analyzers::{Registry, RULES};
 use super::walk::{LayerWalk, PathHit, Whiteout};
-use crate::finding::Severity;
+use crate::finding::{Hit, Severity};
 use crate::store::LayerRecord;
+
+/// Version of what a walk stores (whiteouts, path keys): bump it when the
+/// format or the path hash changes, and cached walks are recomputed.
+pub const WALK_VERSION: i64 = 2;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,9 +55,9 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                         .iter()
                         .filter(|h| h.analyzer == a.id())
                         .map(|h| StoredHit {
-                            path: h.path.clone(),
+                            path: h.hit.location.clone(),
                             rule: h.hit.rule.to_string(),
-                            severity: h.hit.severity,
+                            severity: h.hit.severity.unwrap_or(Severity::Info),
                             evidence: h.hit.evidence.clone(),
                             secret_digest: h.hit.secret_digest.clone(),
                         })
@@ -112,11 +116,11 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                         continue;
                     };
                     w.hits.push(PathHit {
-                        path: h.path,
                         analyzer: a.id(),
-                        hit: FileHit {
+                        hit: Hit {
                             rule,
-                            severity: h.severity,
+                            severity: Some(h.severity),
+                            location: h.path,
                             evidence: h.evidence,
                             secret_digest: h.secret_digest,
                         },

@@ -5,13 +5,28 @@ use std::io::Write;
 
 use sha2::{Digest, Sha256};
 
+use std::io::Read;
+
+use super::result::{build_scan, Assembly, LayerStack};
 use super::*;
+use crate::finding::Severity;
 
 const KEY: &[u8] = b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\n";
 const TOKEN: &str = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
 
-fn registry() -> Registry {
-    Registry::builtin(crate::secrets::builtin().expect("rules"))
+fn scanner_with(limits: Limits) -> Scanner {
+    Scanner::builtin(limits).expect("built-in rules load")
+}
+
+fn scanner() -> Scanner {
+    scanner_with(Limits::default())
+}
+
+/// The first image of an archive, scanned.
+fn scan_archive(bytes: &[u8], limits: &Limits, name: &str) -> ImageScan {
+    scanner_with(limits.clone())
+        .scan_archive(bytes, name, &ScanControl::default())
+        .remove(0)
 }
 
 /// A layer tar from (path, content) pairs; `None` content makes a folder.
@@ -125,7 +140,7 @@ fn oci(layers: &[Vec<u8>], compress: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
 }
 
 fn scan(bytes: &[u8]) -> ImageScan {
-    scan_archive(bytes, &Limits::default(), &registry(), "test")
+    scan_archive(bytes, &Limits::default(), "test")
 }
 
 #[test]
@@ -326,7 +341,6 @@ fn decompression_bomb_stops_in_bounded_time() {
     let s = scan_archive(
         &outer.into_inner().expect("tar")[..],
         &limits,
-        &registry(),
         "bomb",
     );
     let err = s.error.expect("stopped");
@@ -350,7 +364,6 @@ fn too_many_entries_stop_the_scan() {
     let s = scan_archive(
         &legacy(&[l0], "example/many:1")[..],
         &limits,
-        &registry(),
         "many",
     );
     assert!(s.error.expect("stopped").contains("more than 2000 entries"));
@@ -389,15 +402,14 @@ fn cache_records_rebuild_the_same_scan() {
         ),
     ]);
     let l1 = layer(&[("app/.wh.deploy.pem", Some(b""))]);
-    let reg = registry();
-    let (fresh, layers) = scan_archive_layers(
+    let scanner = scanner();
+    let reg = scanner.registry();
+    let (fresh, layers) = scanner.scan_archive_layers(
         &legacy(&[l0, l1], "example/app:1")[..],
-        &Limits::default(),
-        &reg,
         "x",
         &ScanControl::default(),
     );
-    let records = cache::to_records(&layers, &reg);
+    let records = cache::to_records(&layers, reg);
     assert_eq!(records.len(), 2);
     assert_eq!(
         records[0].hits.len(),
@@ -412,7 +424,7 @@ fn cache_records_rebuild_the_same_scan() {
             );
         }
     }
-    let walks = cache::from_records(&records, &reg);
+    let walks = cache::from_records(&records, reg);
     let refs: Vec<&walk::LayerWalk> = walks.iter().collect();
     let history: Vec<String> = records.iter().map(|r| r.created_by.clone()).collect();
     let identity = Identity {
@@ -420,7 +432,18 @@ fn cache_records_rebuild_the_same_scan() {
         image_id: fresh.image_id.clone(),
         name_hint: "x".into(),
     };
-    let rebuilt = build_scan(&identity, &[], &refs, &history, true, None, &reg);
+    let stack = LayerStack {
+        labels: vec![],
+        walks: refs,
+        history,
+        indexed: true,
+    };
+    let assembly = Assembly {
+        catalogue: crate::rules::builtin().expect("catalogue"),
+        suppressions: &Default::default(),
+        analyzers: reg.versions(),
+    };
+    let rebuilt = build_scan(&identity, &stack, None, &assembly);
     assert_eq!(rebuilt.findings, fresh.findings);
     assert_eq!(rebuilt.layers, fresh.layers);
 }
@@ -488,7 +511,7 @@ fn every_image_of_a_multi_image_archive_is_scanned() {
         Some(b"//r/:_authToken=6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c"),
     )]);
     let bytes = legacy_two(&shared, &a, &b_top);
-    let scans = scan_archive_all(&bytes[..], &Limits::default(), &registry(), "two.tar");
+    let scans = scanner().scan_archive(&bytes[..], "two.tar", &ScanControl::default());
     let names: Vec<&str> = scans.iter().map(|s| s.image.as_str()).collect();
     assert_eq!(names, ["example/a:1", "example/b:1"]);
     for s in &scans {
@@ -520,7 +543,7 @@ fn progress_counts_bytes_and_layers_and_ends_with_done() {
         sink.lock().expect("lock").push(p);
     });
     control.set_totals(bytes.len() as u64, 2);
-    let (s, _) = scan_archive_layers(&bytes[..], &Limits::default(), &registry(), "x", &control);
+    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &control);
     assert_eq!(s.error, None);
     let seen = seen.lock().expect("lock");
     let last = seen.last().expect("reports");
@@ -544,7 +567,7 @@ fn a_cancelled_scan_stops_at_its_next_read_and_says_so() {
     let bytes = legacy(&[l0], "example/c:1");
     let control = ScanControl::default();
     control.cancel();
-    let (s, _) = scan_archive_layers(&bytes[..], &Limits::default(), &registry(), "x", &control);
+    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &control);
     assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
     assert!(s.partial());
     assert_eq!(control.bytes(), 0, "nothing read after the cancel");
@@ -569,7 +592,7 @@ fn a_cancelled_scan_stops_at_its_next_read_and_says_so() {
         left: 64 * 1024,
         control: stopper,
     };
-    let (s, _) = scan_archive_layers(reader, &Limits::default(), &registry(), "x", &control);
+    let (s, _) = scanner().scan_archive_layers(reader, "x", &control);
     assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
     assert!(control.bytes() < bytes.len() as u64);
 }
@@ -595,7 +618,7 @@ impl<R: std::io::Read> std::io::Read for CancelAfter<R> {
 
 #[test]
 fn links_resolve_inside_the_archive_only() {
-    let r = |n: &str, t: &str, sym: bool| resolve_link(n, t, sym);
+    let r = |n: &str, t: &str, sym: bool| archive::resolve_link(n, t, sym);
     assert_eq!(
         r("b1/layer.tar", "../a1/layer.tar", true).as_deref(),
         Some("a1/layer.tar")

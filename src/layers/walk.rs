@@ -5,13 +5,13 @@
 //! no link is followed: names, links and devices are only data.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read};
 
 use sha2::{Digest, Sha256};
 
-use super::analyzers::{FileHit, Registry};
+use super::analyzers::Registry;
 use super::{LayerError, Limits};
+use crate::finding::Hit;
 
 /// A whiteout: a later layer deleting a path, or making a folder opaque.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +25,11 @@ pub enum Whiteout {
 /// A finding in one file of one layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathHit {
-    /// Path inside the image, without a leading `/`.
-    pub path: String,
     /// Id of the analyzer that found it (the cache keeps results per analyzer).
     pub analyzer: &'static str,
-    /// What was found.
-    pub hit: FileHit,
+    /// What was found; its location is the file's path inside the image,
+    /// without a leading `/`.
+    pub hit: Hit,
 }
 
 /// What a layer walk produced; filled as the walk goes, so a walk that fails
@@ -55,11 +54,15 @@ pub struct LayerWalk {
     pub skipped_long_names: u64,
 }
 
-/// Hash of a normalised path, for the per-layer path sets.
+/// Hash of a normalised path, for the per-layer path sets: 64-bit FNV-1a,
+/// which is defined byte for byte and so the same in every build. (The
+/// cache stores these keys; `std`'s `DefaultHasher` does not promise to keep
+/// its output across Rust releases.)
 pub fn path_key(path: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    path.hash(&mut h);
-    h.finish()
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    path.bytes()
+        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 /// Normalises an entry name: no leading `./` or `/`, no trailing `/`.
@@ -277,7 +280,6 @@ fn walk_entries<R: Read>(
         for a in wanted {
             for hit in a.analyze(&path, &content) {
                 walk.hits.push(PathHit {
-                    path: path.clone(),
                     analyzer: a.id(),
                     hit,
                 });

@@ -1,6 +1,7 @@
 //! Container checks: one function per `container.*` rule.
 
-use super::{Catalogue, Hit};
+use super::Catalogue;
+use crate::finding::Hit;
 use crate::facts::{ContainerFacts, ImageFacts, MountKind};
 use crate::finding::Severity;
 

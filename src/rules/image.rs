@@ -1,6 +1,7 @@
 //! Image checks: one function per `image.*` rule.
 
-use super::{Hit, Policy};
+use super::Policy;
+use crate::finding::Hit;
 use crate::facts::{EnvVar, ImageFacts};
 use crate::finding::Severity;
 use crate::rules::container::is_root_user;

@@ -3,14 +3,13 @@
 //! Metadata (title, severity, why, fix, references) is data in
 //! `catalogue.toml`; the checks are code in [`container`] and [`image`], one
 //! function per rule id, each unit-tested on recorded inspect JSON. A check
-//! returns [`Hit`]s (where, what was seen, maybe a different severity); this
-//! module turns them into [`Finding`]s with fingerprints, and [`score`]
-//! explains how they add up.
+//! returns [`Hit`]s (where, what was seen, maybe a different severity), as
+//! every other producer does; [`Catalogue::finding`] turns them into
+//! [`Finding`]s with fingerprints.
 
 pub mod container;
 pub mod image;
 pub mod paths;
-pub mod score;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -19,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::facts::{ContainerFacts, ImageFacts};
-use crate::finding::{fingerprint, Finding, Severity, Subject, SubjectKind};
+use crate::finding::{fingerprint, Finding, Hit, Severity, Subject};
 
 const CATALOGUE_TOML: &str = include_str!("catalogue.toml");
 
@@ -159,91 +158,38 @@ impl Policy {
     }
 }
 
-/// One rule firing at one place, before catalogue metadata is attached.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    /// Rule id; must exist in the catalogue.
-    pub rule: &'static str,
-    /// Overrides the catalogue's default severity for this instance.
-    pub severity: Option<Severity>,
-    /// Where: `HostConfig.Privileged`, `mount:/var/run/docker.sock`, `env:TOKEN`.
-    pub location: String,
-    /// What was seen (already redacted where it concerns a secret).
-    pub evidence: String,
-    /// Digest of a secret value, so a rotated secret is a new finding.
-    pub secret_digest: Option<String>,
-}
-
-impl Hit {
-    /// A hit at the catalogue's default severity.
-    pub fn new(
-        rule: &'static str,
-        location: impl Into<String>,
-        evidence: impl Into<String>,
-    ) -> Hit {
-        Hit {
-            rule,
-            severity: None,
-            location: location.into(),
-            evidence: evidence.into(),
-            secret_digest: None,
-        }
-    }
-
-    /// Sets this instance's severity.
-    pub fn severity(mut self, severity: Severity) -> Hit {
-        self.severity = Some(severity);
-        self
-    }
-}
-
-/// The subject of an image's findings.
-pub fn image_subject(img: &ImageFacts) -> Subject {
-    Subject {
-        kind: SubjectKind::Image,
-        key: img.tags.first().cloned().unwrap_or_else(|| img.id.clone()),
-        name: img.display_name(),
-        id: img.id.clone(),
-    }
-}
-
-/// The subject of a container's findings.
-pub fn container_subject(c: &ContainerFacts) -> Subject {
-    Subject {
-        kind: SubjectKind::Container,
-        key: c.name.clone(),
-        name: c.name.clone(),
-        id: c.id.clone(),
-    }
-}
-
 impl Catalogue {
-    /// Attaches metadata and fingerprints to hits. A hit whose rule is not in
-    /// the catalogue is a programming error caught by the catalogue tests; it
-    /// is dropped rather than shown without a title and fix.
+    /// The one place a hit becomes a finding: the catalogue's title, why,
+    /// fix and references, and a fingerprint of rule, subject, location and
+    /// secret digest. `None` for a rule the catalogue does not know, a
+    /// programming error the catalogue tests catch: such a hit is dropped
+    /// rather than shown without a title and a fix.
+    pub fn finding(&self, subject: &Subject, hit: Hit) -> Option<Finding> {
+        let meta = self.get(hit.rule)?;
+        Some(Finding {
+            fingerprint: fingerprint(
+                hit.rule,
+                subject,
+                &hit.location,
+                hit.secret_digest.as_deref(),
+            ),
+            rule: meta.id.clone(),
+            severity: hit.severity.unwrap_or(meta.severity),
+            title: meta.title.clone(),
+            subject: subject.clone(),
+            location: hit.location,
+            evidence: hit.evidence,
+            why: meta.why.clone(),
+            fix: meta.fix.clone(),
+            references: meta.references.clone(),
+        })
+    }
+
+    /// Findings of one subject's hits, most severe first, each place once.
     pub fn findings(&self, subject: &Subject, hits: Vec<Hit>) -> Vec<Finding> {
         let mut out: Vec<Finding> = hits
             .into_iter()
-            .filter_map(|hit| {
-                let meta = self.get(hit.rule)?;
-                Some(Finding {
-                    fingerprint: fingerprint(
-                        hit.rule,
-                        subject,
-                        &hit.location,
-                        hit.secret_digest.as_deref(),
-                    ),
-                    rule: meta.id.clone(),
-                    severity: hit.severity.unwrap_or(meta.severity),
-                    title: meta.title.clone(),
-                    subject: subject.clone(),
-                    location: hit.location,
-                    evidence: hit.evidence,
-                    why: meta.why.clone(),
-                    fix: meta.fix.clone(),
-                    references: meta.references.clone(),
-                })
-            })
+            .filter_map(|hit| self.finding(subject, hit))
             .collect();
         out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
         out.dedup_by(|a, b| a.fingerprint == b.fingerprint);
@@ -260,7 +206,7 @@ impl Catalogue {
             .iter()
             .flat_map(|(_, check)| check(c, image, self))
             .collect();
-        self.findings(&container_subject(c), hits)
+        self.findings(&Subject::container(&c.name, &c.id), hits)
     }
 
     /// Runs every image check.
@@ -269,7 +215,7 @@ impl Catalogue {
             .iter()
             .flat_map(|(_, check)| check(img, policy))
             .collect();
-        self.findings(&image_subject(img), hits)
+        self.findings(&Subject::image(&img.tags, Some(&img.id), &img.id), hits)
     }
 }
 

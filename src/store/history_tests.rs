@@ -4,7 +4,7 @@
 #![allow(clippy::cloned_ref_to_slice_refs)]
 
 use super::*;
-use crate::finding::{fingerprint, SubjectKind};
+use crate::finding::{fingerprint, Finding, Severity, SeverityCounts, Subject, SubjectKind};
 
 fn subject(kind: SubjectKind, name: &str) -> Subject {
     Subject {
@@ -31,32 +31,41 @@ fn finding(kind: SubjectKind, name: &str, rule: &str, sev: Severity) -> Finding 
     }
 }
 
+/// Severity counts, most severe first.
+fn sc(critical: u32, high: u32, medium: u32, low: u32, info: u32) -> SeverityCounts {
+    SeverityCounts {
+        critical,
+        high,
+        medium,
+        low,
+        info,
+    }
+}
+
 fn c(name: &str, rule: &str, sev: Severity) -> Finding {
     finding(SubjectKind::Container, name, rule, sev)
 }
 
 /// An inventory that saw `findings`, with `subjects` present on the engine.
 async fn inventory(store: &Store, findings: &[Finding], subjects: &[Subject]) -> i64 {
-    let id = store
-        .begin_scan(ScanKind::Inventory, "e", "all")
+    let run = store
+        .begin(ScanKind::Inventory, "e", "all")
         .await
         .expect("begin");
     let scores: Vec<(Subject, u8)> = subjects.iter().map(|s| (s.clone(), 10)).collect();
-    store
-        .complete_scan(id, findings, &scores)
+    run.complete(findings, &scores)
         .await
         .expect("complete")
         .scan_id
 }
 
 async fn layers(store: &Store, image: &str, findings: &[Finding]) -> i64 {
-    let id = store
-        .begin_scan(ScanKind::Layers, "e", image)
+    let run = store
+        .begin(ScanKind::Layers, "e", image)
         .await
         .expect("begin");
     let s = subject(SubjectKind::Image, image);
-    store
-        .complete_scan(id, findings, &[(s, 70)])
+    run.complete(findings, &[(s, 70)])
         .await
         .expect("complete")
         .scan_id
@@ -114,10 +123,10 @@ async fn a_finding_goes_new_open_resolved_reopened() {
     assert_eq!(by_id(s4).reopened_count, 1);
     assert_eq!(
         by_id(s3).open,
-        [0, 0, 1, 0, 0],
+        sc(0, 0, 1, 0, 0),
         "after s3 only b (medium) is open"
     );
-    assert_eq!(by_id(s4).open, [1, 0, 1, 0, 0]);
+    assert_eq!(by_id(s4).open, sc(1, 0, 1, 0, 0));
 
     // Diffs: consecutive and across the range.
     let d = store.diff(None, None).await.expect("diff");
@@ -255,7 +264,7 @@ async fn suppressions_hide_until_they_expire_and_survive_cleanup() {
     let rec = store.history(None, 1).await.expect("history");
     assert_eq!(
         (rec[0].id, rec[0].open),
-        (s, [0, 0, 1, 0, 0]),
+        (s, sc(0, 0, 1, 0, 0)),
         "trend excludes it"
     );
 
@@ -324,8 +333,8 @@ async fn overview_has_trend_since_last_and_top_subjects() {
     inventory(&store, &[b.clone()], &[web.clone()]).await;
     let o = store.overview(50).await.expect("overview");
     assert_eq!(o.trend.len(), 2);
-    assert_eq!(o.trend[0].open, [1, 0, 0, 0, 0]);
-    assert_eq!(o.trend[1].open, [0, 0, 1, 0, 0]);
+    assert_eq!(o.trend[0].open, sc(1, 0, 0, 0, 0));
+    assert_eq!(o.trend[1].open, sc(0, 0, 1, 0, 0));
     let since = o.since_last.expect("since last");
     assert_eq!((since.new.len(), since.resolved.len()), (1, 1));
     assert_eq!(o.top_subjects[0].name, "web");
@@ -342,14 +351,12 @@ async fn diff_needs_complete_scans() {
     let s1 = inventory(&store, &[], &[web.clone()]).await;
     let err = store.diff(None, None).await.unwrap_err();
     assert!(err.to_string().contains("nothing to compare"), "{err}");
-    let dead = store
-        .begin_scan(ScanKind::Inventory, "e", "all")
+    let run = store
+        .begin(ScanKind::Inventory, "e", "all")
         .await
         .expect("begin");
-    store
-        .end_scan(dead, ScanStatus::Interrupted, "engine gone")
-        .await
-        .expect("end");
+    let dead = run.id();
+    run.interrupted("engine gone").await.expect("end");
     let err = store.diff(Some(s1), Some(dead)).await.unwrap_err();
     assert!(err.to_string().contains("did not complete"), "{err}");
     assert!(store.diff(Some(s1), Some(999)).await.is_err());

@@ -1,5 +1,5 @@
 use super::*;
-use crate::finding::{fingerprint, SubjectKind};
+use crate::finding::{fingerprint, Finding, Severity, SeverityCounts, Subject, SubjectKind};
 
 fn subject(name: &str) -> Subject {
     Subject {
@@ -27,12 +27,11 @@ fn finding(name: &str, rule: &str, sev: Severity) -> Finding {
 }
 
 async fn scan_with(store: &Store, findings: &[Finding]) -> ScanSummary {
-    let id = store
-        .begin_scan(ScanKind::Inventory, "unix:///test.sock", "all")
-        .await
-        .expect("begin");
     store
-        .complete_scan(id, findings, &[(subject("web"), 70)])
+        .begin(ScanKind::Inventory, "unix:///test.sock", "all")
+        .await
+        .expect("begin")
+        .complete(findings, &[(subject("web"), 70)])
         .await
         .expect("complete")
 }
@@ -62,7 +61,14 @@ async fn first_and_last_seen_follow_scans() {
         2
     );
     let scans = store.scans(10).await.expect("scans");
-    assert_eq!(scans[0].counts, [1, 0, 1, 0, 0]);
+    assert_eq!(
+        scans[0].counts,
+        SeverityCounts {
+            critical: 1,
+            medium: 1,
+            ..Default::default()
+        }
+    );
     assert_eq!(scans[0].status, ScanStatus::Complete);
 }
 
@@ -72,19 +78,21 @@ async fn interrupted_scan_keeps_earlier_state() {
     let store = Store::open(&dir.path().join("d.db")).await.expect("open");
     let a = finding("web", "container.privileged", Severity::Critical);
     let s1 = scan_with(&store, std::slice::from_ref(&a)).await;
-    let id = store
-        .begin_scan(ScanKind::Inventory, "unix:///test.sock", "all")
+    let run = store
+        .begin(ScanKind::Inventory, "unix:///test.sock", "all")
         .await
         .expect("begin");
+    let id = run.id();
+    // Something else (a signal handler) ends it first…
     store
         .end_scan(id, ScanStatus::Interrupted, "engine went away")
         .await
         .expect("end");
-    // A late attempt to complete it must not resurrect it.
-    assert!(store
-        .complete_scan(id, std::slice::from_ref(&a), &[])
-        .await
-        .is_err());
+    // …so a late attempt to complete it must not resurrect it.
+    assert!(matches!(
+        run.complete(std::slice::from_ref(&a), &[]).await,
+        Err(StoreError::ScanNotRunning(n)) if n == id
+    ));
     let scans = store.scans(10).await.expect("scans");
     assert_eq!(scans[0].status, ScanStatus::Interrupted);
     assert_eq!(scans[0].error.as_deref(), Some("engine went away"));
@@ -102,15 +110,16 @@ async fn scans_of_dead_processes_become_interrupted_on_open() {
     let path = dir.path().join("d.db");
     let store = Store::open(&path).await.expect("open");
     sqlx::query("INSERT INTO scan (kind, engine, scope, started_at, status, pid) VALUES ('inventory', 'e', 'all', ?, 'running', ?)")
-        .bind(now_rfc3339())
+        .bind(crate::clock::now_rfc3339())
         .bind(i64::from(i32::MAX))
         .execute(&store.pool)
         .await
         .expect("insert");
     let live = store
-        .begin_scan(ScanKind::Inventory, "e", "all")
+        .begin(ScanKind::Inventory, "e", "all")
         .await
         .expect("begin");
+    let live = live.id();
     store.close().await;
     let store = Store::open(&path).await.expect("reopen");
     let scans = store.scans(10).await.expect("scans");
@@ -239,28 +248,28 @@ async fn layer_cache_is_invalidated_per_analyzer_version() {
         .put_layer_records(&[record(vec![
             ("secrets".into(), 1, "[]".into()),
             ("keys".into(), 1, "[1]".into()),
-        ])])
+        ])], 2)
         .await
         .expect("put");
     let ids = vec!["sha256:aa".to_string()];
     let got = store
-        .layer_records(&ids, &[("secrets", 1), ("keys", 1)])
+        .layer_records(&ids, 2, &[("secrets", 1), ("keys", 1)])
         .await
         .expect("read");
     assert_eq!(got.expect("cached")[0].paths, 7u64.to_le_bytes().to_vec());
     // A new version of one analyzer: the layer must be read again…
     assert!(store
-        .layer_records(&ids, &[("secrets", 2), ("keys", 1)])
+        .layer_records(&ids, 2, &[("secrets", 2), ("keys", 1)])
         .await
         .expect("read")
         .is_none());
     // …and storing its new rows keeps the other analyzer's.
     store
-        .put_layer_records(&[record(vec![("secrets".into(), 2, "[]".into())])])
+        .put_layer_records(&[record(vec![("secrets".into(), 2, "[]".into())])], 2)
         .await
         .expect("put");
     let got = store
-        .layer_records(&ids, &[("secrets", 2), ("keys", 1)])
+        .layer_records(&ids, 2, &[("secrets", 2), ("keys", 1)])
         .await
         .expect("read")
         .expect("cached");
@@ -269,7 +278,7 @@ async fn layer_cache_is_invalidated_per_analyzer_version() {
         .iter()
         .any(|(a, v, h)| a == "keys" && *v == 1 && h == "[1]"));
     assert!(store
-        .layer_records(&["sha256:bb".to_string()], &[("secrets", 2)])
+        .layer_records(&["sha256:bb".to_string()], 2, &[("secrets", 2)])
         .await
         .expect("read")
         .is_none());

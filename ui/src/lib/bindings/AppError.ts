@@ -18,13 +18,9 @@ attempts: Array<Attempt>, } | { "kind": "engine",
  */
 message: string, } | { "kind": "store", 
 /**
- * The explanation.
+ * The explanation (it names the file where that matters).
  */
-message: string, 
-/**
- * The database file.
- */
-path: string, } | { "kind": "scan", 
+message: string, } | { "kind": "scan", 
 /**
  * The explanation.
  */

@@ -2,7 +2,7 @@
 import type { Severity } from "./Severity";
 
 /**
- * A finding as the inventory shows it, with its share of the subject's score.
+ * A finding as reports show it, with its share of the subject's score.
  */
 export type FindingReport = { 
 /**

@@ -2,21 +2,10 @@
 import type { Severity } from "./Severity";
 
 /**
- * One finding in a layer.
+ * One finding in a layer: the finding as every report shows it, and where
+ * in the image it is.
  */
 export type LayerFinding = { 
-/**
- * Catalogue rule id.
- */
-rule: string, 
-/**
- * Severity.
- */
-severity: Severity, 
-/**
- * Rule title.
- */
-title: string, 
 /**
  * diffID of the layer holding the file.
  */
@@ -39,13 +28,29 @@ path: string,
  */
 removed_in_layer: number | null, 
 /**
- * Redacted evidence.
- */
-evidence: string, 
-/**
  * Stable fingerprint.
  */
 fingerprint: string, 
+/**
+ * Rule id.
+ */
+rule: string, 
+/**
+ * Severity.
+ */
+severity: Severity, 
+/**
+ * Rule title.
+ */
+title: string, 
+/**
+ * Where on the subject.
+ */
+location: string, 
+/**
+ * What was seen (redacted).
+ */
+evidence: string, 
 /**
  * Why it matters.
  */
@@ -53,4 +58,21 @@ why: string,
 /**
  * How to fix it.
  */
-fix: string, };
+fix: string, 
+/**
+ * References (CIS, Dockle).
+ */
+references: Array<string>, 
+/**
+ * Points of the subject's score due to this finding.
+ */
+points: number, 
+/**
+ * Why the user accepted it, while suppressed: it then adds nothing to
+ * the score or the counts.
+ */
+suppressed_reason: string | null, 
+/**
+ * Until when (RFC 3339), when the suppression has an end.
+ */
+suppressed_until: string | null, };

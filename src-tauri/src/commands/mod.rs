@@ -1,0 +1,100 @@
+//! Every command the window may call, declared once in [`commands!`]: the
+//! declaration makes the Tauri command (a thin wrapper over an
+//! implementation function in this folder), its name for the capability
+//! check, and its TypeScript wrapper with typed arguments
+//! (`ui/src/lib/commands.ts`, written by `cargo test`, committed).
+
+mod history;
+mod host;
+mod inventory;
+mod reports;
+mod scans;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+use dockward::host::HostReport;
+use dockward::inventory::InventoryReport;
+use dockward::layers::{ImageScan, ScanProgress};
+use dockward::report::export::ReportFormat;
+use dockward::rules::RuleMeta;
+use dockward::store::{FindingRow, FindingState, Overview, ScanDiff, ScanRecord};
+use dockward::Severity;
+
+/// Declares commands. Each line: a doc comment, then
+/// `name(arg: Type, …; channel progress_arg: Message) -> Return = implementation;`.
+/// The implementation is called as `implementation(&state, args…, channel)`.
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident ( $($arg:ident : $ty:ty),* $(; channel $ch:ident : $cty:ty)? ) -> $ret:ty = $imp:path;
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[tauri::command]
+            pub async fn $name(
+                $($arg: $ty,)*
+                $($ch: tauri::ipc::Channel<$cty>,)?
+                state: tauri::State<'_, AppState>,
+            ) -> Result<$ret, AppError> {
+                $imp(&state, $($arg,)* $($ch)?).await
+            }
+        )*
+
+        /// Every command's name, as the window invokes it.
+        #[cfg(test)]
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// The handler Tauri dispatches invocations with.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// Each command's TypeScript signature (see [`typescript`]).
+        #[cfg(test)]
+        pub fn signatures() -> Vec<typescript::Signature> {
+            vec![$(
+                typescript::Signature {
+                    name: stringify!($name),
+                    doc: vec![$($doc),*],
+                    args: vec![$((stringify!($arg), typescript::name::<$ty>())),*],
+                    channel: None$(.or(Some((stringify!($ch), typescript::name::<$cty>()))))?,
+                    returns: typescript::name::<$ret>(),
+                }
+            ),*]
+        }
+    };
+}
+
+commands! {
+    /// Lists every image and container with findings and scores, and records
+    /// the run as a scan. Read-only towards the engine.
+    inventory() -> InventoryReport = inventory::inventory;
+    /// The rule catalogue, for the rules reference.
+    rule_catalogue() -> Vec<RuleMeta> = inventory::rule_catalogue;
+    /// Scans one image's layers (from the layer cache when unchanged) and
+    /// records the scan; progress (bytes, layer i/n) goes to the channel.
+    scan_image(image: String; channel on_progress: ScanProgress) -> ImageScan = scans::scan_image;
+    /// Cancels the layer scan of an image; whether one was running.
+    cancel_scan(image: String) -> bool = scans::cancel_scan;
+    /// Trend, since-last-scan and riskiest subjects.
+    overview() -> Overview = history::overview;
+    /// The latest scans, newest first.
+    history(limit: Option<i64>) -> Vec<ScanRecord> = history::history;
+    /// What changed between two complete scans.
+    diff(from: i64, to: i64) -> ScanDiff = history::diff;
+    /// Stored findings, optionally of one state and at least one severity.
+    findings(finding_state: Option<FindingState>, min_severity: Option<Severity>) -> Vec<FindingRow> = history::findings;
+    /// Suppresses a finding with a reason, until a date (YYYY-MM-DD) or lifted.
+    suppress(fingerprint: String, reason: String, until: Option<String>) -> String = history::suppress;
+    /// Lifts a suppression.
+    unsuppress(fingerprint: String) -> String = history::unsuppress;
+    /// Writes a report to the path chosen in the save dialog; returns it.
+    export_report(format: ReportFormat, path: String) -> String = reports::export_report;
+    /// Checks the host (Docker Desktop settings, versions, advisories,
+    /// mounts) and records it. Works without an engine.
+    host_check() -> HostReport = host::host_check;
+}
+
+#[cfg(test)]
+mod typescript;

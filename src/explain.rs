@@ -1,0 +1,176 @@
+//! What findings mean to the person reading them: each finding with its
+//! share of its subject's score, whether the user accepted it, counts by
+//! severity, and the `--fail-on` decision. Every report (inventory, layer
+//! scan, host check) is explained here, the same way.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::finding::{Finding, Severity, SeverityCounts};
+use crate::score;
+
+/// A finding as reports show it, with its share of the subject's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FindingReport {
+    /// Stable fingerprint.
+    pub fingerprint: String,
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Rule title.
+    pub title: String,
+    /// Where on the subject.
+    pub location: String,
+    /// What was seen (redacted).
+    pub evidence: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix it.
+    pub fix: String,
+    /// References (CIS, Dockle).
+    pub references: Vec<String>,
+    /// Points of the subject's score due to this finding.
+    pub points: f64,
+    /// Why the user accepted it, while suppressed: it then adds nothing to
+    /// the score or the counts.
+    pub suppressed_reason: Option<String>,
+    /// Until when (RFC 3339), when the suppression has an end.
+    pub suppressed_until: Option<String>,
+}
+
+impl FindingReport {
+    /// Whether the user accepted it (it then leaves scores, counts and `--fail-on`).
+    pub fn suppressed(&self) -> bool {
+        self.suppressed_reason.is_some()
+    }
+}
+
+pub use crate::store::Suppressions;
+
+/// What the store knows that a report shows: layer findings of scanned
+/// images (by image ID) and suppressions in force.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Layer findings by image ID, for images whose layers are all cached.
+    pub layer_findings: HashMap<String, Vec<Finding>>,
+    /// Suppressions in force.
+    pub suppressions: Suppressions,
+}
+
+/// One subject's findings, explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    /// Its score, 0–100, from unsuppressed findings.
+    pub score: u8,
+    /// Each finding with its points, in the order given.
+    pub findings: Vec<FindingReport>,
+    /// Unsuppressed findings by severity.
+    pub counts: SeverityCounts,
+}
+
+/// Scores `findings` (suppressed ones left out) and explains each one's share.
+pub fn explain(findings: &[Finding], suppressions: &Suppressions) -> Explained {
+    let counted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !suppressions.contains_key(&f.fingerprint))
+        .collect();
+    let s = score::score(counted.iter().copied());
+    let points: HashMap<&str, f64> = s
+        .shares
+        .iter()
+        .map(|sh| (sh.fingerprint.as_str(), sh.points))
+        .collect();
+    let reports: Vec<FindingReport> = findings
+        .iter()
+        .map(|f| {
+            let suppression = suppressions.get(&f.fingerprint);
+            FindingReport {
+                fingerprint: f.fingerprint.clone(),
+                rule: f.rule.clone(),
+                severity: f.severity,
+                title: f.title.clone(),
+                location: f.location.clone(),
+                evidence: f.evidence.clone(),
+                why: f.why.clone(),
+                fix: f.fix.clone(),
+                references: f.references.clone(),
+                points: points.get(f.fingerprint.as_str()).copied().unwrap_or(0.0),
+                suppressed_reason: suppression.map(|s| s.0.clone()),
+                suppressed_until: suppression.and_then(|s| s.1.clone()),
+            }
+        })
+        .collect();
+    Explained {
+        score: s.value,
+        counts: counts(&reports),
+        findings: reports,
+    }
+}
+
+/// Counts findings by severity, leaving out suppressed ones.
+pub fn counts<'a>(findings: impl IntoIterator<Item = &'a FindingReport>) -> SeverityCounts {
+    SeverityCounts::count(
+        findings
+            .into_iter()
+            .filter(|f| !f.suppressed())
+            .map(|f| f.severity),
+    )
+}
+
+/// The `--fail-on` decision, the same for every command: whether any
+/// finding the user has not accepted is at least `min`.
+pub fn fails<'a>(
+    min: Option<Severity>,
+    findings: impl IntoIterator<Item = &'a FindingReport>,
+) -> bool {
+    min.is_some_and(|min| {
+        findings
+            .into_iter()
+            .any(|f| !f.suppressed() && f.severity >= min)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Hit, Subject};
+
+    fn finding(rule: &'static str, severity: Severity, fp: &str) -> Finding {
+        let catalogue = crate::rules::builtin().expect("catalogue");
+        let mut f = catalogue
+            .finding(
+                &Subject::container("c", "id"),
+                Hit::new(rule, "loc", "ev").severity(severity),
+            )
+            .expect("known rule");
+        f.fingerprint = fp.into();
+        f
+    }
+
+    #[test]
+    fn suppressed_findings_leave_score_counts_and_fail_on() {
+        let fs = [
+            finding("container.privileged", Severity::Critical, "a"),
+            finding("container.root-user", Severity::Low, "b"),
+        ];
+        let none = explain(&fs, &Suppressions::new());
+        assert_eq!(none.score, 71);
+        assert_eq!(none.counts.critical, 1);
+        assert!(fails(Some(Severity::High), &none.findings));
+
+        let mut accepted = Suppressions::new();
+        accepted.insert("a".into(), ("lab VM".into(), None));
+        let e = explain(&fs, &accepted);
+        assert_eq!(e.score, 3);
+        assert_eq!(e.counts.critical, 0);
+        assert_eq!(e.findings[0].points, 0.0);
+        assert_eq!(e.findings[0].suppressed_reason.as_deref(), Some("lab VM"));
+        assert!(!fails(Some(Severity::High), &e.findings));
+        assert!(fails(Some(Severity::Low), &e.findings));
+        assert!(!fails(None, &e.findings));
+    }
+}

@@ -1,0 +1,138 @@
+//! Private keys (PEM blocks of every kind, PKCS#12 bundles) and credential
+//! files, by name and by what they hold.
+
+use super::{binary_by_name, file_name, is_binary, Analyzer, CredentialKind};
+use crate::finding::{Hit, Severity};
+use crate::secrets::{self, SecretScanner};
+
+/// Finds key material and credential files.
+pub struct KeyMaterialAnalyzer {
+    scanner: &'static SecretScanner,
+}
+
+impl KeyMaterialAnalyzer {
+    /// Uses the given secret rules to judge `.env` values.
+    pub fn new(scanner: &'static SecretScanner) -> Self {
+        KeyMaterialAnalyzer { scanner }
+    }
+}
+
+impl Analyzer for KeyMaterialAnalyzer {
+    fn id(&self) -> &'static str {
+        "key-material"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str, size: u64) -> bool {
+        // Keys and credential files are small; anything larger is something else.
+        size > 0 && size <= 1 << 20 && !binary_by_name(path)
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit> {
+        let lower = file_name(path).to_ascii_lowercase();
+        if lower.ends_with(".p12") || lower.ends_with(".pfx") {
+            // PKCS#12 is DER: a SEQUENCE. It bundles a private key with its certificate.
+            if content.first() == Some(&0x30) {
+                return vec![Hit::new(
+                    "image.layer-private-key",
+                    path,
+                    "PKCS#12 bundle (private key and certificate)",
+                )
+                .severity(Severity::Critical)
+                .secret(secrets::digest(&hex::encode(
+                    &content[..content.len().min(4096)],
+                )))];
+            }
+            return vec![];
+        }
+        if is_binary(content) {
+            return vec![];
+        }
+        let text = String::from_utf8_lossy(content);
+        let mut hits = Vec::new();
+        for (start, _) in text.match_indices("-----BEGIN ") {
+            let rest = &text[start + 11..];
+            let Some(end) = rest.find("-----") else {
+                continue;
+            };
+            let label = &rest[..end];
+            if !label.ends_with("PRIVATE KEY") {
+                continue;
+            }
+            let body_end = rest.find("-----END ").unwrap_or(rest.len());
+            let body = &rest[..body_end];
+            let encrypted = label.starts_with("ENCRYPTED")
+                || body.contains("Proc-Type: 4,ENCRYPTED")
+                || body.contains("bcrypt");
+            hits.push(
+                Hit::new(
+                    "image.layer-private-key",
+                    path,
+                    format!("{label}{}", if encrypted { " (encrypted)" } else { "" }),
+                )
+                .severity(if encrypted {
+                    Severity::High
+                } else {
+                    Severity::Critical
+                })
+                .secret(secrets::digest(body)),
+            );
+        }
+        if let Some(kind) = CredentialKind::of(path) {
+            if let Some(evidence) = self.credentials_in(kind, &text) {
+                hits.push(
+                    Hit::new("image.layer-credential-file", path, evidence)
+                        .severity(Severity::High)
+                        .secret(secrets::digest(&text)),
+                );
+            }
+        }
+        hits
+    }
+}
+
+impl KeyMaterialAnalyzer {
+    /// What credentials a credential file holds, by key name only.
+    fn credentials_in(&self, kind: CredentialKind, text: &str) -> Option<String> {
+        let lines = || {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        };
+        let found: Vec<String> = match kind {
+            CredentialKind::EnvFile => lines()
+                .filter_map(|l| {
+                    let (n, v) = l.trim_start_matches("export ").split_once('=')?;
+                    self.scanner
+                        .classify_env(n.trim(), v.trim().trim_matches('"'))
+                        .map(|_| n.trim().to_string())
+                })
+                .collect(),
+            CredentialKind::Pgpass => lines()
+                .filter(|l| l.split(':').count() >= 5)
+                .map(|_| "host:port:db:user:password".to_string())
+                .take(1)
+                .collect(),
+            CredentialKind::GitCredentials => lines()
+                .filter(|l| l.contains("://") && l.contains('@'))
+                .map(|_| "https://user:token@host".to_string())
+                .take(1)
+                .collect(),
+            _ => kind
+                .credential_keys()
+                .iter()
+                .filter(|k| {
+                    lines().any(|l| {
+                        let Some(pos) = l.find(*k) else { return false };
+                        let value = l[pos + k.len()..]
+                            .trim_start_matches(['=', ':', ' ', '"'])
+                            .trim_end_matches([',', '"', ' ']);
+                        !value.is_empty() && !self.scanner.is_placeholder(value)
+                    })
+                })
+                .map(|k| k.trim_matches('"').trim_end_matches([':', '=']).to_string())
+                .collect(),
+        };
+        (!found.is_empty()).then(|| format!("{} with {}", kind.describe(), found.join(", ")))
+    }
+}

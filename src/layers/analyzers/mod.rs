@@ -1,0 +1,241 @@
+//! File analyzers for layer scans, one file each: a new analyzer is a new
+//! file here and one line in [`Registry::builtin`].
+//!
+//! Each analyzer has an id, a version (part of the cache key: bump it when
+//! its logic or data changes), a cheap `required` gate on path and size
+//! (Trivy's `Required`), and an `analyze` step on the file's bytes. A file is
+//! read once and handed to every analyzer whose gate passed. Analyzers
+//! return [`Hit`]s located at the file's path; the scan turns them into
+//! findings with the layer and the catalogue's text.
+
+mod ca_cert;
+mod credentials;
+mod key_material;
+mod secrets;
+
+pub use ca_cert::CaCertAnalyzer;
+pub use credentials::CredentialKind;
+pub use key_material::KeyMaterialAnalyzer;
+pub use secrets::SecretsAnalyzer;
+
+use crate::finding::Hit;
+use crate::secrets::SecretScanner;
+
+/// Catalogue rules the analyzers report (the catalogue test checks them).
+pub const RULES: &[&str] = &[
+    "image.layer-secret",
+    "image.layer-private-key",
+    "image.layer-credential-file",
+    "image.layer-ca-certificate",
+];
+
+/// A file analyzer.
+pub trait Analyzer: Send + Sync {
+    /// Stable id.
+    fn id(&self) -> &'static str;
+    /// Version of its logic (and of the rules it uses).
+    fn version(&self) -> u32;
+    /// Whether the file is worth reading, from its path and size alone.
+    fn required(&self, path: &str, size: u64) -> bool;
+    /// Findings in the file's content, each located at `path`. Holds no
+    /// secret value: evidence is redacted, secrets travel as digests.
+    fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit>;
+}
+
+/// The last component of a path.
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Whether content looks binary (a NUL in its first 8 KiB).
+pub fn is_binary(content: &[u8]) -> bool {
+    content.iter().take(8192).any(|b| *b == 0)
+}
+
+/// Extensions of files that are binary by nature: no text analyzer reads them.
+pub(crate) const BINARY_EXTENSIONS: &[&str] = &[
+    ".so", ".a", ".o", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".otf",
+    ".gz", ".tgz", ".xz", ".bz2", ".zst", ".zip", ".jar", ".whl", ".pyc", ".class", ".mo", ".wasm",
+];
+
+/// Whether the file's name says it is binary.
+pub(crate) fn binary_by_name(path: &str) -> bool {
+    let lower = file_name(path).to_ascii_lowercase();
+    BINARY_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// The analyzers a scan runs.
+pub struct Registry {
+    analyzers: Vec<Box<dyn Analyzer>>,
+}
+
+impl Registry {
+    /// The built-in analyzers.
+    pub fn builtin(scanner: &'static SecretScanner) -> Registry {
+        Registry {
+            analyzers: vec![
+                Box::new(SecretsAnalyzer::new(scanner)),
+                Box::new(KeyMaterialAnalyzer::new(scanner)),
+                Box::new(CaCertAnalyzer),
+            ],
+        }
+    }
+
+    /// The analyzers.
+    pub fn analyzers(&self) -> &[Box<dyn Analyzer>] {
+        &self.analyzers
+    }
+
+    /// `id@version` of every analyzer: the cache key's analyzer part.
+    pub fn versions(&self) -> String {
+        self.analyzers
+            .iter()
+            .map(|a| format!("{}@{}", a.id(), a.version()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+    use crate::secrets;
+
+    fn reg() -> Registry {
+        Registry::builtin(secrets::builtin().expect("rules"))
+    }
+
+    fn run(path: &str, content: &[u8]) -> Vec<Hit> {
+        reg()
+            .analyzers()
+            .iter()
+            .filter(|a| a.required(path, content.len() as u64))
+            .flat_map(|a| a.analyze(path, content))
+            .collect()
+    }
+
+    #[test]
+    fn private_keys_are_found_and_public_material_is_not() {
+        let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n";
+        let hits = run("root/.ssh/id_ed25519", key);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(
+            (hits[0].rule, hits[0].severity.unwrap_or(Severity::Info)),
+            ("image.layer-private-key", Severity::Critical)
+        );
+        let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert_eq!(run("etc/app/key.pem", enc)[0].severity, Some(Severity::High));
+        assert!(run(
+            "root/.ssh/id_ed25519.pub",
+            b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG dev@host"
+        )
+        .is_empty());
+        assert!(run(
+            "etc/ssl/certs/ca.pem",
+            b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn credential_files_by_name_and_content() {
+        let hits = run(
+            "root/.npmrc",
+            b"//registry.npmjs.org/:_authToken=6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c\n",
+        );
+        assert!(
+            hits.iter().any(|h| h.rule == "image.layer-credential-file"),
+            "{hits:?}"
+        );
+        assert!(
+            hits.iter().all(|h| !h.evidence.contains("6f2a9c1e-8b7d")),
+            "{hits:?}"
+        );
+        assert!(hits[0].evidence.ends_with("with _authToken"), "{hits:?}");
+        let hits = run("home/app/.aws/credentials", b"[default]\naws_access_key_id = AKIAZ3MNQ7RTUVWXY2AB\naws_secret_access_key = 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\n");
+        assert_eq!(hits.len(), 1, "one finding per credential file: {hits:?}");
+        assert!(
+            hits[0].evidence.contains("aws_secret_access_key"),
+            "{hits:?}"
+        );
+        assert!(
+            run(
+                "app/.npmrc",
+                b"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"
+            )
+            .is_empty(),
+            "placeholder"
+        );
+        assert!(run("app/.env", b"DB_PASSWORD=changeme\nLOG_LEVEL=debug\n").is_empty());
+        let hits = run("app/.env", b"DB_PASSWORD=Xk9mQ2vL8pR4\n");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule, "image.layer-credential-file");
+        assert!(hits[0].evidence.contains("DB_PASSWORD") && !hits[0].evidence.contains("Xk9m"));
+    }
+
+    #[test]
+    fn pkcs12_by_extension_and_der_header() {
+        let hits = run("opt/agent/nsusercert.p12", &[0x30, 0x82, 0x0a, 0x01, 0x02]);
+        assert_eq!(hits[0].rule, "image.layer-private-key");
+        assert!(run("opt/agent/readme.p12", b"not der").is_empty());
+    }
+
+    fn cert(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/certs/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn added_ca_certificates_are_reported_and_vendors_named() {
+        let hits = run(
+            "usr/local/share/ca-certificates/netskope.crt",
+            &cert("netskope-ca.pem"),
+        );
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(
+            (hits[0].rule, hits[0].severity.unwrap_or(Severity::Info)),
+            ("image.layer-ca-certificate", Severity::Low)
+        );
+        assert!(
+            hits[0].evidence.contains("TLS-inspection CA (Netskope)"),
+            "{}",
+            hits[0].evidence
+        );
+        let hits = run(
+            "etc/pki/ca-trust/source/anchors/corp.pem",
+            &cert("corp-ca.pem"),
+        );
+        assert_eq!(hits[0].severity, Some(Severity::Info));
+        assert!(
+            hits[0].evidence.contains("Acme Internal Root CA")
+                && hits[0].evidence.contains("expires")
+        );
+    }
+
+    #[test]
+    fn leaf_certificates_bundles_and_distribution_files_are_not_reported() {
+        assert!(run("app/tls/server.crt", &cert("leaf.pem")).is_empty());
+        let mut bundle = Vec::new();
+        for _ in 0..25 {
+            bundle.extend(cert("corp-ca.pem"));
+        }
+        assert!(
+            run("app/certifi/cacert.pem", &bundle).is_empty(),
+            "a bundle"
+        );
+        assert!(run(
+            "etc/ssl/certs/ca-certificates.crt",
+            &cert("netskope-ca.pem")
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn binary_files_are_skipped() {
+        let mut bin = b"ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab".to_vec();
+        bin.push(0);
+        assert!(run("usr/bin/tool", &bin).is_empty());
+        assert!(!reg().analyzers()[0].required("usr/lib/libx.so", 10));
+    }
+}

@@ -1,0 +1,167 @@
+//! The two `docker save` layouts: legacy (`manifest.json` naming
+//! `<id>/layer.tar` files and a config) and OCI (`index.json` naming
+//! manifests in `blobs/sha256/`). Each gives, per image, the layer order,
+//! the config (diffIDs, history) and the tags.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::super::walk;
+use super::super::LayerError;
+
+#[derive(Deserialize)]
+struct LegacyManifest {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OciIndex {
+    manifests: Vec<OciDescriptor>,
+}
+
+#[derive(Deserialize)]
+struct OciDescriptor {
+    digest: String,
+    #[serde(default)]
+    annotations: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct OciManifest {
+    config: OciDescriptor,
+    layers: Vec<OciDescriptor>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ImageConfig {
+    pub(super) rootfs: RootFs,
+    #[serde(default)]
+    pub(super) history: Vec<HistoryEntry>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RootFs {
+    pub(super) diff_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct HistoryEntry {
+    #[serde(default)]
+    pub(super) created_by: String,
+    #[serde(default)]
+    pub(super) empty_layer: bool,
+}
+
+/// A reference as `docker images` shows it: `docker.io/library/alpine:3`
+/// is `alpine:3`, `docker.io/acme/app:1` is `acme/app:1`, so that the same
+/// image has the same name (and fingerprints) in either archive layout.
+fn familiar(reference: &str) -> String {
+    let r = reference.strip_prefix("docker.io/").unwrap_or(reference);
+    r.strip_prefix("library/").unwrap_or(r).to_string()
+}
+
+pub(super) fn blob_path(digest: &str) -> String {
+    format!("blobs/{}", digest.replacen(':', "/", 1))
+}
+
+/// Layer order, config and tags, from manifest.json or the OCI index.
+pub(super) struct Layout {
+    pub(super) config: Option<ImageConfig>,
+    pub(super) image_id: Option<String>,
+    pub(super) tags: Vec<String>,
+    /// Archive entry names of the layers, bottom first.
+    pub(super) layer_entries: Vec<String>,
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, LayerError> {
+    serde_json::from_slice(bytes).map_err(|e| LayerError::Manifest {
+        what: what.into(),
+        reason: e.to_string(),
+    })
+}
+
+pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, LayerError> {
+    if let Some(bytes) = jsons.get("manifest.json") {
+        let manifests: Vec<LegacyManifest> = parse_json("manifest.json", bytes)?;
+        if manifests.is_empty() {
+            return Err(LayerError::Manifest {
+                what: "manifest.json".into(),
+                reason: "it lists no image".into(),
+            });
+        }
+        return manifests
+            .into_iter()
+            .map(|m| {
+                let config = match jsons.get(&walk::normalise(&m.config)) {
+                    Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+                    None => None,
+                };
+                let id = m
+                    .config
+                    .trim_end_matches(".json")
+                    .rsplit('/')
+                    .next()
+                    .map(|h| format!("sha256:{h}"));
+                Ok(Layout {
+                    config,
+                    image_id: id,
+                    tags: m.repo_tags.unwrap_or_default(),
+                    layer_entries: m.layers.iter().map(|l| walk::normalise(l)).collect(),
+                })
+            })
+            .collect();
+    }
+    if let Some(bytes) = jsons.get("index.json") {
+        let index: OciIndex = parse_json("index.json", bytes)?;
+        if index.manifests.is_empty() {
+            return Err(LayerError::Manifest {
+                what: "index.json".into(),
+                reason: "it lists no manifest".into(),
+            });
+        }
+        return index
+            .manifests
+            .into_iter()
+            .map(|desc| {
+                let tag = desc
+                    .annotations
+                    .get("io.containerd.image.name")
+                    .or(desc.annotations.get("org.opencontainers.image.ref.name"))
+                    .map(|t| familiar(t));
+                let mbytes =
+                    jsons
+                        .get(&blob_path(&desc.digest))
+                        .ok_or_else(|| LayerError::Manifest {
+                            what: "index.json".into(),
+                            reason: format!("its manifest {} is not in the archive", desc.digest),
+                        })?;
+                let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
+                let config = match jsons.get(&blob_path(&manifest.config.digest)) {
+                    Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+                    None => None,
+                };
+                Ok(Layout {
+                    config,
+                    image_id: Some(manifest.config.digest.clone()),
+                    tags: tag.into_iter().collect(),
+                    layer_entries: manifest
+                        .layers
+                        .iter()
+                        .map(|l| blob_path(&l.digest))
+                        .collect(),
+                })
+            })
+            .collect();
+    }
+    Err(LayerError::Manifest {
+        what: "manifest".into(),
+        reason: "neither manifest.json nor index.json is in the archive".into(),
+    })
+}
+

@@ -1,0 +1,270 @@
+//! What a layer scan returns: the image's layers with their build steps,
+//! and its findings, each with the layer that holds the file and the later
+//! layer (if any) that hides it, explained against the image's score.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::walk::{path_key, LayerWalk, Whiteout};
+use crate::explain::{explain, FindingReport, Suppressions};
+use crate::finding::{Finding, Hit, SeverityCounts, Subject};
+use crate::rules::Catalogue;
+
+/// One layer of the scanned image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LayerInfo {
+    /// Position, bottom layer first, from 0.
+    pub index: usize,
+    /// `sha256:` of the uncompressed layer.
+    pub diff_id: String,
+    /// The build step that made it.
+    pub created_by: String,
+    /// Uncompressed size in bytes.
+    pub size: u64,
+    /// Findings in this layer.
+    pub findings: usize,
+}
+
+/// One finding in a layer: the finding as every report shows it, and where
+/// in the image it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LayerFinding {
+    /// The finding, with its share of the image's score.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub finding: FindingReport,
+    /// diffID of the layer holding the file.
+    pub layer: String,
+    /// Its index (bottom first), when the manifest was read.
+    pub layer_index: Option<usize>,
+    /// The build step that created the layer.
+    pub created_by: Option<String>,
+    /// Path in the image.
+    pub path: String,
+    /// Index of a later layer that deletes or overwrites the file: it is
+    /// hidden in the running container but still extractable from the image.
+    pub removed_in_layer: Option<usize>,
+}
+
+/// The result of scanning one image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImageScan {
+    /// The image: its first tag, or its config digest.
+    pub image: String,
+    /// The image as the subject of its findings.
+    pub subject: Subject,
+    /// Config digest (the image ID), when read.
+    pub image_id: Option<String>,
+    /// Tags from the manifest.
+    pub tags: Vec<String>,
+    /// Layers, bottom first.
+    pub layers: Vec<LayerInfo>,
+    /// Findings, most severe first.
+    pub findings: Vec<LayerFinding>,
+    /// The image's score from these findings (suppressed ones left out).
+    pub score: u8,
+    /// Findings by severity (suppressed ones left out).
+    pub counts: SeverityCounts,
+    /// Set when the scan stopped early: findings made until then are kept.
+    pub error: Option<String>,
+    /// `id@version` of the analyzers used.
+    pub analyzers: String,
+    /// Whether every layer's results came from the cache (the image was not read).
+    pub cached: bool,
+}
+
+impl ImageScan {
+    /// Whether the scan stopped before the end.
+    pub fn partial(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// The findings as the store records them.
+    pub fn store_findings(&self) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .map(|f| {
+                let r = &f.finding;
+                Finding {
+                    fingerprint: r.fingerprint.clone(),
+                    rule: r.rule.clone(),
+                    severity: r.severity,
+                    title: r.title.clone(),
+                    subject: self.subject.clone(),
+                    location: r.location.clone(),
+                    evidence: r.evidence.clone(),
+                    why: r.why.clone(),
+                    fix: r.fix.clone(),
+                    references: r.references.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Who the image is: tags and ID when known, else what the user named.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// `repo:tag` names.
+    pub tags: Vec<String>,
+    /// Config digest.
+    pub image_id: Option<String>,
+    /// The name given on the command line, or the archive's path.
+    pub name_hint: String,
+}
+
+impl Identity {
+    /// The image as a subject: the same constructor the inventory uses.
+    pub fn subject(&self) -> Subject {
+        Subject::image(&self.tags, self.image_id.as_deref(), &self.name_hint)
+    }
+}
+
+/// An image's layers in order, each with its walk and build step.
+pub struct LayerStack<'a> {
+    /// A name for each layer while its diffID is unknown (its archive entry).
+    pub labels: Vec<&'a str>,
+    /// The walks, bottom first.
+    pub walks: Vec<&'a LayerWalk>,
+    /// Build steps, bottom first.
+    pub history: Vec<String>,
+    /// Whether the order is the image's (from a manifest or inspect) or
+    /// only the archive's; "removed in layer N" needs the image's.
+    pub indexed: bool,
+}
+
+/// What assembling a scan needs besides the layers.
+pub struct Assembly<'a> {
+    /// The rule catalogue (titles, why, fix).
+    pub catalogue: &'a Catalogue,
+    /// Suppressions in force.
+    pub suppressions: &'a Suppressions,
+    /// `id@version` of the analyzers that made the walks.
+    pub analyzers: String,
+}
+
+/// Index of the first later layer that deletes or overwrites `path`.
+fn removed_in(path: &str, index: usize, ordered: &[&LayerWalk]) -> Option<usize> {
+    let ancestors: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+    for (j, w) in ordered.iter().enumerate().skip(index + 1) {
+        let hidden = w.whiteouts.iter().any(|wo| match wo {
+            Whiteout::Delete(p) => p == path || ancestors.contains(&p.as_str()),
+            Whiteout::Opaque(dir) => dir.is_empty() || ancestors.contains(&dir.as_str()),
+        });
+        if hidden || w.paths.contains(&path_key(path)) {
+            return Some(j);
+        }
+    }
+    None
+}
+
+/// Turns ordered layer walks into a scan: each hit becomes a finding (the
+/// catalogue's one way) located at `layer:<diffID>:<path>`, with its layer,
+/// build step and the later layer that hides it, explained against the
+/// image's score.
+pub fn build_scan(
+    identity: &Identity,
+    stack: &LayerStack<'_>,
+    error: Option<String>,
+    assembly: &Assembly<'_>,
+) -> ImageScan {
+    let subject = identity.subject();
+    let mut found: Vec<(Finding, Place)> = Vec::new();
+    let mut layers = Vec::new();
+    for (i, w) in stack.walks.iter().enumerate() {
+        let label = stack.labels.get(i).copied().unwrap_or("?");
+        let diff_id = w
+            .diff_id
+            .clone()
+            .unwrap_or_else(|| format!("(incomplete) {label}"));
+        let created_by = stack.history.get(i).cloned();
+        for ph in &w.hits {
+            let path = ph.hit.location.clone();
+            let hit = Hit {
+                location: format!("layer:{diff_id}:{path}"),
+                ..ph.hit.clone()
+            };
+            let Some(finding) = assembly.catalogue.finding(&subject, hit) else {
+                continue;
+            };
+            let place = Place {
+                layer: diff_id.clone(),
+                layer_index: stack.indexed.then_some(i),
+                created_by: created_by.clone(),
+                removed_in_layer: if stack.indexed {
+                    removed_in(&path, i, &stack.walks)
+                } else {
+                    None
+                },
+                path: format!("/{path}"),
+            };
+            found.push((finding, place));
+        }
+        layers.push(LayerInfo {
+            index: i,
+            diff_id,
+            created_by: created_by.unwrap_or_default(),
+            size: w.uncompressed_bytes,
+            findings: w.hits.len(),
+        });
+    }
+    // One finding per fingerprint: the same secret at the same place.
+    let mut seen = HashMap::new();
+    found.retain(|(f, _)| seen.insert(f.fingerprint.clone(), ()).is_none());
+    let findings: Vec<Finding> = found.iter().map(|(f, _)| f.clone()).collect();
+    let explained = explain(&findings, assembly.suppressions);
+    let mut findings: Vec<LayerFinding> = found
+        .into_iter()
+        .zip(explained.findings)
+        .map(|((_, place), finding)| LayerFinding {
+            finding,
+            layer: place.layer,
+            layer_index: place.layer_index,
+            created_by: place.created_by,
+            path: place.path,
+            removed_in_layer: place.removed_in_layer,
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        b.finding
+            .severity
+            .cmp(&a.finding.severity)
+            .then(a.layer_index.cmp(&b.layer_index))
+            .then(a.path.cmp(&b.path))
+    });
+    ImageScan {
+        image: subject.key.clone(),
+        subject,
+        image_id: identity.image_id.clone(),
+        tags: identity.tags.clone(),
+        layers,
+        findings,
+        score: explained.score,
+        counts: explained.counts,
+        error,
+        analyzers: assembly.analyzers.clone(),
+        cached: false,
+    }
+}
+
+/// Where a finding sits in the image (see [`LayerFinding`]).
+struct Place {
+    layer: String,
+    layer_index: Option<usize>,
+    created_by: Option<String>,
+    path: String,
+    removed_in_layer: Option<usize>,
+}
+
+/// A layer finding reads as the finding it is (`f.rule`, `f.severity`).
+impl std::ops::Deref for LayerFinding {
+    type Target = FindingReport;
+    fn deref(&self) -> &FindingReport {
+        &self.finding
+    }
+}

@@ -1,0 +1,90 @@
+//! The store's one error type.
+
+use std::path::PathBuf;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file exists and is not a SQLite database.
+    #[error("{path} exists and is not a SQLite database; Dockward will not touch it (choose another path with --db)")]
+    NotADatabase {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A SQLite database that Dockward did not create.
+    #[error("{path} is a SQLite database that Dockward did not create ({reason}); it was left unchanged (choose another path with --db)")]
+    Foreign {
+        /// The path.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The file could not be read or its folder created.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// SQLite refused to open the file.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// The SQLite error.
+        source: sqlx::Error,
+    },
+    /// Migrating the schema failed (for example, a database from a newer Dockward).
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        /// The path.
+        path: PathBuf,
+        /// The migration error.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// No finding has this fingerprint (or prefix).
+    #[error("no finding has the fingerprint {0} (see `dockward findings`)")]
+    UnknownFingerprint(String),
+    /// A fingerprint prefix matches several findings.
+    #[error("{prefix} matches {count} findings; give more of the fingerprint")]
+    AmbiguousFingerprint {
+        /// What was given.
+        prefix: String,
+        /// How many matched.
+        count: i64,
+    },
+    /// No complete scan with this id (or not enough scans for a default).
+    #[error("{0}")]
+    NoSuchScan(String),
+    /// The scan is no longer running: something else (a later open that
+    /// found its process gone, a signal handler) ended it first, and its
+    /// verdict stands.
+    #[error("scan {0} was already ended (interrupted or failed) before it could complete")]
+    ScanNotRunning(i64),
+    /// A value the store cannot accept (an empty reason, a bad date).
+    #[error("{0}")]
+    Invalid(String),
+    /// A row holds a value this build does not know (a newer Dockward wrote it).
+    #[error("the database holds {what} `{value}`, which this version of Dockward does not know")]
+    UnknownValue {
+        /// Which column.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// A query failed.
+    #[error("database error while {operation}: {source}")]
+    Query {
+        /// What we were doing.
+        operation: &'static str,
+        /// The SQLite error.
+        source: sqlx::Error,
+    },
+}
+
+/// Maps a sqlx error to [`StoreError::Query`] naming what was being done.
+pub(crate) fn query_err(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { operation, source }
+}
