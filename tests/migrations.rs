@@ -44,10 +44,7 @@ async fn check(fixture: &str, scans: usize, layer_findings: bool) {
         .iter()
         .find(|s| s.kind == dockward::store::ScanKind::Inventory)
         .expect("inventory");
-    assert!(
-        last_inventory.open.total() > 0,
-        "open counts backfilled"
-    );
+    assert!(last_inventory.open.total() > 0, "open counts backfilled");
     let diff = store.diff(None, None).await;
     assert!(diff.is_ok() || scans < 2, "{diff:?}");
     // And it takes a new scan that resolves what it no longer sees.

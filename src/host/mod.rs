@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::engine::Engine;
-use crate::facts::EngineInfo;
 use crate::explain::{explain, FindingReport, Suppressions};
+use crate::facts::EngineInfo;
 use crate::finding::{Finding, Hit, Severity, SeverityCounts, Subject};
 use crate::rules::paths::{PathMatch, Relation};
 use crate::rules::Catalogue;
@@ -142,7 +142,13 @@ fn share_severity(m: &PathMatch, default: bool) -> Severity {
 struct Hits(Vec<Hit>);
 
 impl Hits {
-    fn add(&mut self, rule: &'static str, severity: Option<Severity>, location: &str, evidence: String) {
+    fn add(
+        &mut self,
+        rule: &'static str,
+        severity: Option<Severity>,
+        location: &str,
+        evidence: String,
+    ) {
         debug_assert!(RULES.contains(&rule), "{rule} is not in host::RULES");
         self.0.push(Hit {
             rule,

@@ -88,4 +88,3 @@ pub(crate) fn carried(e: &io::Error) -> Option<LayerError> {
         .downcast_ref::<crate::engine::StreamError>()
         .map(|s| LayerError::Engine(s.0.clone()))
 }
-

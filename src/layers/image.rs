@@ -204,7 +204,10 @@ pub async fn scan_image(
         name_hint: image.to_string(),
     };
     if let Some(store) = store {
-        if let Some(scan) = scanner.cached_scan(store, &identity, &info.diff_ids).await? {
+        if let Some(scan) = scanner
+            .cached_scan(store, &identity, &info.diff_ids)
+            .await?
+        {
             control.finish();
             return Ok(scan);
         }
@@ -232,7 +235,10 @@ pub async fn scan_image(
 
 /// Ends a recorded layer scan the way its outcome says: complete with the
 /// findings of each scanned image, or interrupted with why.
-async fn finish(run: ScanRun, outcome: &Result<Vec<ImageScan>, LayerError>) -> Result<(), LayerError> {
+async fn finish(
+    run: ScanRun,
+    outcome: &Result<Vec<ImageScan>, LayerError>,
+) -> Result<(), LayerError> {
     match outcome {
         Err(e) => run.interrupted(&e.to_string()).await?,
         Ok(scans) => match scans.iter().find_map(|s| s.error.as_deref()) {
@@ -260,7 +266,10 @@ pub async fn scan_and_record(
 ) -> Result<ImageScan, LayerError> {
     let scanner = Arc::new(Scanner::for_store(limits.clone(), store).await?);
     let run = match store {
-        Some(s) => Some(s.begin(ScanKind::Layers, &engine.info().endpoint, image).await?),
+        Some(s) => Some(
+            s.begin(ScanKind::Layers, &engine.info().endpoint, image)
+                .await?,
+        ),
         None => None,
     };
     let outcome = scan_image(engine, store, image, scanner, control)
@@ -287,7 +296,10 @@ pub async fn scan_archive_file(
     let scanner = Arc::new(Scanner::for_store(limits.clone(), store).await?);
     let source = format!("archive:{}", path.display());
     let run = match store {
-        Some(s) => Some(s.begin(ScanKind::Layers, &source, &path.display().to_string()).await?),
+        Some(s) => Some(
+            s.begin(ScanKind::Layers, &source, &path.display().to_string())
+                .await?,
+        ),
         None => None,
     };
     let name = path.display().to_string();

@@ -24,7 +24,7 @@ pub use control::{ScanControl, ScanProgress};
 pub(crate) use error::carried;
 pub use error::LayerError;
 pub use image::{scan_and_record, scan_archive_file, scan_image, Scanner};
-pub use result::{ImageScan, Identity, LayerFinding, LayerInfo};
+pub use result::{Identity, ImageScan, LayerFinding, LayerInfo};
 
 /// Bounds on what a scan reads.
 #[derive(Debug, Clone)]

@@ -338,11 +338,7 @@ fn decompression_bomb_stops_in_bounded_time() {
     };
     let mut outer = tar::Builder::new(Vec::new());
     append(&mut outer, "blobs/sha256/b0mb", &bomb);
-    let s = scan_archive(
-        &outer.into_inner().expect("tar")[..],
-        &limits,
-        "bomb",
-    );
+    let s = scan_archive(&outer.into_inner().expect("tar")[..], &limits, "bomb");
     let err = s.error.expect("stopped");
     assert!(
         err.contains("decompression bomb") && err.contains("b0mb"),
@@ -361,11 +357,7 @@ fn too_many_entries_stop_the_scan() {
         max_entries: 2_000,
         ..Limits::default()
     };
-    let s = scan_archive(
-        &legacy(&[l0], "example/many:1")[..],
-        &limits,
-        "many",
-    );
+    let s = scan_archive(&legacy(&[l0], "example/many:1")[..], &limits, "many");
     assert!(s.error.expect("stopped").contains("more than 2000 entries"));
 }
 

@@ -100,4 +100,3 @@ pub fn findings_table(rows: &[FindingRow]) -> String {
     let _ = writeln!(out, "{} findings", rows.len());
     trimmed(out)
 }
-

@@ -143,7 +143,6 @@ fn textwrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,9 +163,12 @@ mod tests {
     #[test]
     fn control_characters_never_reach_the_terminal() {
         let forged = "app\x1b[2J\x1b[1;1HAll clean\r\u{202e}txt.exe";
-        let safe = terminal_safe(&forged);
-        assert!(!safe.chars().any(|c| c.is_control() || is_bidi_control(c)), "{safe:?}");
+        let safe = terminal_safe(forged);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || is_bidi_control(c)),
+            "{safe:?}"
+        );
         assert!(safe.contains("\\u{1b}[2J"), "{safe}");
-        assert!(fit(&forged, 80).chars().all(|c| !c.is_control()));
+        assert!(fit(forged, 80).chars().all(|c| !c.is_control()));
     }
 }

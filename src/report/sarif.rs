@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression,
-    Tool, ToolComponent,
+    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
 use super::ReportError;
@@ -120,7 +120,9 @@ pub fn render(items: Vec<Item<'_>>, catalogue: &Catalogue) -> Result<String, Rep
                 .rule_index(rule_ids.iter().position(|r| *r == i.rule).unwrap_or(0) as i64)
                 .level(level(i.severity))
                 .message(Message::builder().text(i.message).build())
-                .locations(vec![Location::builder().physical_location(physical).build()])
+                .locations(vec![Location::builder()
+                    .physical_location(physical)
+                    .build()])
                 .partial_fingerprints(BTreeMap::from([(
                     "dockward/v1".to_string(),
                     i.fingerprint.to_string(),
@@ -199,7 +201,11 @@ pub fn inventory(report: &InventoryReport, catalogue: &Catalogue) -> Result<Stri
     }
     for i in &report.images {
         for f in &i.findings {
-            items.push(report_item(format!("image/{}", uri_part(&i.name)), &i.name, f));
+            items.push(report_item(
+                format!("image/{}", uri_part(&i.name)),
+                &i.name,
+                f,
+            ));
         }
     }
     render(items, catalogue)
@@ -219,7 +225,11 @@ pub fn scans(scans: &[&ImageScan], catalogue: &Catalogue) -> Result<String, Repo
                 .map(|r| format!("; removed in layer {r} but still extractable"))
                 .unwrap_or_default();
             let mut item = report_item(
-                format!("image/{}/layer/{layer}{}", uri_part(&s.image), uri_part(&f.path)),
+                format!(
+                    "image/{}/layer/{layer}{}",
+                    uri_part(&s.image),
+                    uri_part(&f.path)
+                ),
                 &s.image,
                 &f.finding,
             );

@@ -182,4 +182,3 @@ pub fn scan_table(scan: &crate::layers::ImageScan) -> String {
     }
     out
 }
-

@@ -1,8 +1,8 @@
 //! Container checks: one function per `container.*` rule.
 
 use super::Catalogue;
-use crate::finding::Hit;
 use crate::facts::{ContainerFacts, ImageFacts, MountKind};
+use crate::finding::Hit;
 use crate::finding::Severity;
 
 /// A container check: facts in, hits out.

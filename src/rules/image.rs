@@ -1,8 +1,8 @@
 //! Image checks: one function per `image.*` rule.
 
 use super::Policy;
-use crate::finding::Hit;
 use crate::facts::{EnvVar, ImageFacts};
+use crate::finding::Hit;
 use crate::finding::Severity;
 use crate::rules::container::is_root_user;
 

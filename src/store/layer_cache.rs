@@ -33,11 +33,12 @@ impl Store {
         &self,
         walk_version: i64,
     ) -> Result<std::collections::HashSet<String>, StoreError> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT diff_id FROM layer_walk WHERE walk_version = ?")
-            .bind(walk_version)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(query_err("reading the layer cache"))?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT diff_id FROM layer_walk WHERE walk_version = ?")
+                .bind(walk_version)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_err("reading the layer cache"))?;
         Ok(ids.into_iter().collect())
     }
 
@@ -135,5 +136,4 @@ impl Store {
             .await
             .map_err(query_err("committing the layer cache"))
     }
-
 }

@@ -27,8 +27,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::Row;
 
 pub use diff::{DiffFinding, ScanDiff};
-pub use error::StoreError;
 use error::query_err;
+pub use error::StoreError;
 pub use findings::{FindingFilter, FindingRow, FindingState};
 pub use layer_cache::LayerRecord;
 pub use retention::{CleanupReport, DEFAULT_RETENTION_DAYS};
@@ -41,8 +41,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Checks an RFC 3339 date or a plain `YYYY-MM-DD` (midnight UTC) and
 /// returns it as RFC 3339 UTC.
 pub fn parse_date(s: &str) -> Result<String, StoreError> {
-    crate::clock::parse_date(s)
-        .ok_or_else(|| StoreError::Invalid(format!("{s} is not a date (use YYYY-MM-DD or RFC 3339)")))
+    crate::clock::parse_date(s).ok_or_else(|| {
+        StoreError::Invalid(format!("{s} is not a date (use YYYY-MM-DD or RFC 3339)"))
+    })
 }
 
 /// An open database.

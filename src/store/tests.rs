@@ -245,10 +245,13 @@ async fn layer_cache_is_invalidated_per_analyzer_version() {
         hits,
     };
     store
-        .put_layer_records(&[record(vec![
-            ("secrets".into(), 1, "[]".into()),
-            ("keys".into(), 1, "[1]".into()),
-        ])], 2)
+        .put_layer_records(
+            &[record(vec![
+                ("secrets".into(), 1, "[]".into()),
+                ("keys".into(), 1, "[1]".into()),
+            ])],
+            2,
+        )
         .await
         .expect("put");
     let ids = vec!["sha256:aa".to_string()];

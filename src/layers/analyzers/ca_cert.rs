@@ -108,4 +108,3 @@ impl Analyzer for CaCertAnalyzer {
             .collect()
     }
 }
-

@@ -125,7 +125,10 @@ mod tests {
             ("image.layer-private-key", Severity::Critical)
         );
         let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n";
-        assert_eq!(run("etc/app/key.pem", enc)[0].severity, Some(Severity::High));
+        assert_eq!(
+            run("etc/app/key.pem", enc)[0].severity,
+            Some(Severity::High)
+        );
         assert!(run(
             "root/.ssh/id_ed25519.pub",
             b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG dev@host"

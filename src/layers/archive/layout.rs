@@ -164,4 +164,3 @@ pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, L
         reason: "neither manifest.json nor index.json is in the archive".into(),
     })
 }
-

@@ -236,4 +236,3 @@ fn read_entries<R: Read>(
     }
     Ok(())
 }
-

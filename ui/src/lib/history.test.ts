@@ -1,16 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { defaultPair, trendSeries } from "./history";
 import type { ScanRecord } from "./bindings/ScanRecord";
+import type { SeverityCounts } from "./bindings/SeverityCounts";
+
+const counts = (critical: number, high: number, medium: number, low: number, info: number): SeverityCounts => ({ critical, high, medium, low, info });
+const none = counts(0, 0, 0, 0, 0);
 
 const scan = (id: number, kind: string, scope: string, status = "complete"): ScanRecord =>
-  ({ id, kind, scope, status, engine: "e", started_at: "", finished_at: null, error: null, counts: [0, 0, 0, 0, 0], open: [0, 0, 0, 0, 0], new_count: 0, resolved_count: 0, reopened_count: 0 }) as ScanRecord;
+  ({ id, kind, scope, status, engine: "e", started_at: "", finished_at: null, error: null, counts: none, open: none, new_count: 0, resolved_count: 0, reopened_count: 0 }) as ScanRecord;
 
 describe("trendSeries", () => {
   it("makes uPlot columns with increasing x", () => {
     const cols = trendSeries([
-      { scan_id: 1, at: "2026-11-01T00:00:00Z", open: [1, 2, 3, 4, 5] },
-      { scan_id: 2, at: "2026-11-01T00:00:00Z", open: [0, 2, 3, 4, 5] },
-      { scan_id: 3, at: "", open: [9, 9, 9, 9, 9] },
+      { scan_id: 1, at: "2026-11-01T00:00:00Z", open: counts(1, 2, 3, 4, 5) },
+      { scan_id: 2, at: "2026-11-01T00:00:00Z", open: counts(0, 2, 3, 4, 5) },
+      { scan_id: 3, at: "", open: counts(9, 9, 9, 9, 9) },
     ]);
     expect(cols[1]).toEqual([1, 0]);
     expect(cols[4]).toEqual([4, 4]);

@@ -15,7 +15,10 @@ export function trendSeries(points: TrendPoint[]): [number[], number[], number[]
     const x = Math.max(t / 1000, last + 0.001);
     last = x;
     out[0].push(x);
-    for (let s = 0; s < 4; s++) out[s + 1].push(p.open[s]);
+    out[1].push(p.open.critical);
+    out[2].push(p.open.high);
+    out[3].push(p.open.medium);
+    out[4].push(p.open.low);
   }
   return out;
 }

@@ -21,7 +21,8 @@ pub async fn run(
     // The host check goes on without an engine (settings only).
     let engine = Engine::connect_default().await.ok();
     let env = HostEnv::from_process();
-    let result = dockward::host::run(&env, settings.as_deref(), engine.as_ref(), store.as_ref()).await;
+    let result =
+        dockward::host::run(&env, settings.as_deref(), engine.as_ref(), store.as_ref()).await;
     if let Some(s) = store {
         s.close().await;
     }

@@ -12,7 +12,10 @@ pub async fn report(format: ReportFormat, out: &Path, db: &Db) -> anyhow::Result
     let data = export::report_data(&store).await?;
     let text = export::render(&data, format, catalogue()?)?;
     export::write_atomically(out, text.as_bytes())?;
-    eprintln!("wrote {}", dockward::report::terminal_safe(&out.display().to_string()));
+    eprintln!(
+        "wrote {}",
+        dockward::report::terminal_safe(&out.display().to_string())
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -65,7 +65,8 @@ pub async fn run(
     }
     Ok(fail_on_exit(explain::fails(
         fail_on.fail_on,
-        only.iter().flat_map(|s| s.findings.iter().map(|f| &f.finding)),
+        only.iter()
+            .flat_map(|s| s.findings.iter().map(|f| &f.finding)),
     )))
 }
 
