@@ -157,7 +157,12 @@ mod tests {
     fn wrappers_are_typed_and_camel_cased() {
         let text = module(&super::super::signatures());
         assert!(text.contains("export function findings(findingState: FindingState | null, minSeverity: Severity | null): Promise<Array<FindingRow>>"), "{text}");
-        assert!(text.contains("invoke<ImageScan>(\"scan_image\", { image, onProgress: onProgressChannel })"), "{text}");
+        assert!(
+            text.contains(
+                "invoke<ImageScan>(\"scan_image\", { image, onProgress: onProgressChannel })"
+            ),
+            "{text}"
+        );
         assert!(text.contains("import type { ScanProgress } from \"./bindings/ScanProgress\";"));
     }
 }
