@@ -1,12 +1,13 @@
 //! Dockward's core: everything the CLI and the desktop app share.
 //!
-//! Data flows one way: **engine → facts → rules → findings → store → shells**.
-//! [`engine`] is the only module that speaks to Docker (through bollard) and it
-//! hands out plain [`facts`] structs; [`rules`] and [`secrets`] are pure
-//! functions from facts to [`finding::Finding`]s; [`store`] keeps scans and
-//! findings in SQLite; [`report`] renders them. [`inventory`] wires one run
-//! together. Nothing here depends on Tauri: the app in `src-tauri/` is a thin
-//! shell over these modules, like the CLI in `src/main.rs`.
+//! Producers ([`rules`] on [`facts`] from the [`engine`], [`layers`]
+//! analyzers, [`host`]) report [`finding::Hit`]s; the rule catalogue turns
+//! them into [`finding::Finding`]s ([`rules::Catalogue::finding`]);
+//! [`explain`] scores them for people; [`store`] records each scan through
+//! one lifecycle; [`report`] renders. [`inventory`] wires one inventory run.
+//! Nothing here depends on Tauri: the app in `src-tauri/` and the CLI in
+//! `src/bin/dockward/` are thin shells over these modules. See
+//! `ARCHITECTURE.md` for the map and the layering.
 #![deny(missing_docs)]
 
 pub mod clock;

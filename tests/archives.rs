@@ -103,3 +103,66 @@ fn committed_archives_in_every_layout_and_compression_give_the_same_findings() {
     );
     assert_eq!(reports[0].1["image_id"], reports[2].1["image_id"]);
 }
+
+/// Regression (issue 9): `scan --fail-on` counted suppressed findings, while
+/// `inventory` and `host` did not. With every high-or-worse finding of the
+/// image suppressed, the scan passes `--fail-on high`; lifting one fails it.
+#[test]
+fn scan_fail_on_ignores_suppressed_findings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let archive = format!(
+        "{}/tests/fixtures/archives/legacy.tar",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("dockward")
+            .expect("binary")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let scan = [
+        "scan",
+        "--archive",
+        &archive,
+        "--format",
+        "json",
+        "--fail-on",
+        "high",
+    ];
+    let (code, stdout) = run(&scan);
+    assert_eq!(code, Some(1), "a critical key: --fail-on high is met");
+    let report: Value = serde_json::from_str(&stdout).expect("json");
+    let high: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
+        .map(|f| f["fingerprint"].as_str().expect("fp").to_string())
+        .collect();
+    assert!(high.len() >= 2, "{high:?}");
+    for fp in &high {
+        let (code, _) = run(&["suppress", fp, "--reason", "test fixture"]);
+        assert_eq!(code, Some(0));
+    }
+    let (code, stdout) = run(&scan);
+    assert_eq!(code, Some(0), "every high finding accepted: {stdout}");
+    let report: Value = serde_json::from_str(&stdout).expect("json");
+    assert!(report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| high.contains(&f["fingerprint"].as_str().unwrap_or_default().to_string()))
+        .all(|f| f["suppressed_reason"] == "test fixture"));
+    let (code, _) = run(&["unsuppress", &high[0]]);
+    assert_eq!(code, Some(0));
+    let (code, _) = run(&scan);
+    assert_eq!(code, Some(1), "one lifted: failing again");
+}

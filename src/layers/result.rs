@@ -189,9 +189,13 @@ pub fn build_scan(
                 location: format!("layer:{diff_id}:{path}"),
                 ..ph.hit.clone()
             };
-            let Some(finding) = assembly.catalogue.finding(&subject, hit) else {
+            let Some(mut finding) = assembly.catalogue.finding(&subject, hit) else {
                 continue;
             };
+            // Shown (and stored) with the image's absolute path; the
+            // fingerprint above keeps the form earlier releases hashed, so
+            // history and suppressions of layer findings carry over.
+            finding.location = format!("layer:{diff_id}:/{path}");
             let place = Place {
                 layer: diff_id.clone(),
                 layer_index: stack.indexed.then_some(i),

@@ -2,7 +2,7 @@
 //! and the trend chart inline), a CSP that allows nothing else. Built with
 //! maud, which escapes every interpolated value unless told otherwise.
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped};
 
 use super::export::ReportData;
 use crate::finding::{Severity, SeverityCounts};
@@ -100,7 +100,7 @@ pub fn render(data: &ReportData, catalogue: &Catalogue) -> String {
         .map(|(s, c)| format!(".s-{}{{background:{c}}}", s.as_str()))
         .collect();
     let page = html! {
-        (DOCTYPE)
+        (PreEscaped("<!doctype html>"))
         html lang="en" {
             head {
                 meta charset="utf-8";

@@ -260,3 +260,134 @@ pub fn findings(rows: &[FindingRow], catalogue: &Catalogue) -> Result<String, Re
         catalogue,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::FindingReport;
+    use crate::finding::Subject;
+    use crate::layers::{ImageScan, LayerFinding};
+
+    /// Every SARIF rendering must be valid SARIF 2.1.0: code-scanning
+    /// services drop invalid files without saying so.
+    fn assert_valid(text: &str) -> serde_json::Value {
+        let schema: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/schemas/sarif-2.1.0.json"
+        ))
+        .expect("schema parses");
+        let validator = jsonschema::options()
+            .build(&schema)
+            .expect("schema compiles");
+        let doc: serde_json::Value = serde_json::from_str(text).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "invalid SARIF: {errors:#?}");
+        doc
+    }
+
+    fn report(rule: &str, severity: Severity, suppressed: Option<&str>) -> FindingReport {
+        FindingReport {
+            fingerprint: format!("fp-{rule}"),
+            rule: rule.into(),
+            severity,
+            title: "t".into(),
+            location: "loc".into(),
+            evidence: "RSA PRIVATE KEY".into(),
+            why: String::new(),
+            fix: String::new(),
+            references: vec![],
+            points: 0.0,
+            suppressed_reason: suppressed.map(str::to_string),
+            suppressed_until: None,
+        }
+    }
+
+    #[test]
+    fn layer_scans_are_valid_sarif_with_one_result_per_finding() {
+        let catalogue = crate::rules::builtin().expect("catalogue");
+        let finding = |rule: &str, severity, suppressed| LayerFinding {
+            finding: report(rule, severity, suppressed),
+            layer: "sha256:ab".into(),
+            layer_index: Some(1),
+            created_by: None,
+            path: "/app/key é.pem".into(),
+            removed_in_layer: Some(2),
+        };
+        let scan = ImageScan {
+            image: "app:1".into(),
+            subject: Subject::image(&["app:1".into()], None, "app:1"),
+            image_id: None,
+            tags: vec![],
+            layers: vec![],
+            findings: vec![
+                finding("image.layer-private-key", Severity::Critical, None),
+                finding("image.layer-secret", Severity::Medium, Some("test data")),
+            ],
+            score: 70,
+            counts: Default::default(),
+            error: None,
+            analyzers: String::new(),
+            cached: false,
+        };
+        let doc = assert_valid(&scans(&[&scan], catalogue).expect("sarif"));
+        assert_eq!(doc["version"], "2.1.0");
+        let run = &doc["runs"][0];
+        let results = run["results"].as_array().expect("results");
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0]["level"], "error");
+        assert_eq!(results[1]["level"], "warning");
+        assert_eq!(
+            results[0]["partialFingerprints"]["dockward/v1"],
+            "fp-image.layer-private-key"
+        );
+        assert_eq!(results[1]["suppressions"][0]["justification"], "test data");
+        assert!(results[0]["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.contains("still extractable")));
+        assert_eq!(
+            results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "image/app:1/layer/1/app/key%20%C3%A9.pem"
+        );
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        for r in results {
+            let idx = r["ruleIndex"].as_u64().expect("index") as usize;
+            assert_eq!(rules[idx]["id"], r["ruleId"]);
+        }
+        assert_eq!(
+            rules[0]["shortDescription"]["text"],
+            "Private key in an image layer"
+        );
+    }
+
+    #[test]
+    fn file_findings_carry_line_and_column_and_stay_valid() {
+        let catalogue = crate::rules::builtin().expect("catalogue");
+        let items = vec![Item {
+            rule: "container.privileged",
+            severity: Severity::Critical,
+            message: "privileged: true".into(),
+            uri: "compose.yaml".into(),
+            line: Some((12, 5)),
+            fingerprint: "fp",
+            suppression: None,
+        }];
+        let doc = assert_valid(&render(items, catalogue).expect("sarif"));
+        let region = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startLine"].as_i64(), region["startColumn"].as_i64()),
+            (Some(12), Some(5))
+        );
+    }
+
+    #[test]
+    fn an_empty_log_is_valid_too_and_the_check_can_fail() {
+        let catalogue = crate::rules::builtin().expect("catalogue");
+        let text = render(vec![], catalogue).expect("sarif");
+        let mut doc = assert_valid(&text);
+        doc["runs"][0]["results"] = serde_json::json!([{ "level": "severe", "message": {} }]);
+        let result = std::panic::catch_unwind(|| assert_valid(&doc.to_string()));
+        assert!(result.is_err(), "an invalid log must be refused");
+    }
+}
