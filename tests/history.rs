@@ -4,6 +4,7 @@
 //! and no planted secret anywhere in the database, its WAL or a report.
 
 mod common;
+mod sarif;
 
 use std::path::Path;
 
@@ -164,7 +165,7 @@ fn history_diff_suppress_and_reports_on_a_real_engine() {
     assert_eq!(socket_finding["suppressed_reason"], "CI runner needs it");
     assert_eq!(socket_finding["points"], 0.0);
     let sarif = json(&db, &["inventory", "--format", "sarif"]);
-    common::assert_valid_sarif(&sarif);
+    sarif::assert_valid_sarif(&sarif);
     assert!(sarif["runs"][0]["results"]
         .as_array()
         .expect("results")
@@ -221,7 +222,7 @@ fn history_diff_suppress_and_reports_on_a_real_engine() {
             }
             "sarif" => {
                 let v: Value = serde_json::from_str(&text).expect("sarif");
-                common::assert_valid_sarif(&v);
+                sarif::assert_valid_sarif(&v);
                 assert_eq!(v["version"], "2.1.0");
                 let results = v["runs"][0]["results"].as_array().expect("results");
                 assert!(results

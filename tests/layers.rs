@@ -3,6 +3,7 @@
 //! scanned from the engine's stream and from a `docker save` archive.
 
 mod common;
+mod sarif;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -104,7 +105,7 @@ fn scan_finds_deleted_and_overwritten_secrets_from_engine_and_archive() {
 
     let (_, sarif, _) = scan(&[&image, "--format", "sarif"]);
     assert_eq!(sarif["version"], "2.1.0");
-    common::assert_valid_sarif(&sarif);
+    sarif::assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().expect("results");
     assert_eq!(
         results.len(),
