@@ -6,6 +6,11 @@
 # /usr/bin/time -v, and prints medians and ratios. Not a test: no thresholds.
 #
 #   bench/inventory.sh            # RUNS=7 CONTAINERS=200 IMAGES=100 by default
+#   BASELINE=path/to/older/dockward bench/inventory.sh   # adds the older build's rows
+#
+# Rows: dockward recording into a database, dockward --no-db (the cost of
+# recording is the difference), and the docker CLI; with BASELINE, the same
+# two rows for the older binary, measured alternately in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7} CONTAINERS=${CONTAINERS:-200} IMAGES=${IMAGES:-100}
@@ -22,8 +27,9 @@ cleanup() {
 trap cleanup EXIT
 
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/dockward
+# DOCKWARD_BIN: a binary built beforehand (so the tree can change meanwhile).
+if [ -z "${DOCKWARD_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${DOCKWARD_BIN:-$PWD/target/release/dockward}
 
 echo "creating $IMAGES images and $CONTAINERS containers…" >&2
 mkdir -p "$work/root/bin"
@@ -41,12 +47,17 @@ measure() { # name, command…
 }
 for i in $(seq 1 "$RUNS"); do
   measure dockward "$i" "$bin" inventory --format json --db "$work/bench.db"
+  measure nodb "$i" "$bin" inventory --format json --no-db
+  if [ -n "${BASELINE:-}" ]; then
+    measure base "$i" "$BASELINE" inventory --format json --db "$work/base.db"
+    measure basenodb "$i" "$BASELINE" inventory --format json --no-db
+  fi
   measure cli "$i" sh -c 'docker inspect $(docker ps -aq) >/dev/null && docker image inspect $(docker images -q) >/dev/null'
 done
 
-python3 - "$work" "$RUNS" <<'PY'
+python3 - "$work" "$RUNS" "${BASELINE:-}" <<'PY'
 import re, statistics, sys, pathlib
-work, runs = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+work, runs, baseline = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def read(name):
     walls, rss = [], []
     for i in range(1, runs + 1):
@@ -55,11 +66,17 @@ def read(name):
         walls.append(int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3)))
         rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)))
     return statistics.median(walls), max(rss)
-dw, cli = read("dockward"), read("cli")
+dw, nodb, cli = read("dockward"), read("nodb"), read("cli")
+rows = [("dockward inventory (recorded)", dw), ("dockward inventory --no-db", nodb)]
+if baseline:
+    base, basenodb = read("base"), read("basenodb")
+    rows += [("baseline (recorded)", base), ("baseline --no-db", basenodb)]
+rows.append(("docker CLI inspects", cli))
 print(f"runs each: {runs}")
-print(f"{'':28}{'median wall':>12}{'peak RSS':>12}")
-print(f"{'dockward inventory --json':28}{dw[0]:>11.3f}s{dw[1]/1024:>10.1f}MB")
-print(f"{'docker CLI inspects':28}{cli[0]:>11.3f}s{cli[1]/1024:>10.1f}MB")
-print(f"wall ratio dockward/CLI: {dw[0]/cli[0]:.2f}   (below 1: dockward is faster)")
-print(f"memory ratio dockward/CLI: {dw[1]/cli[1]:.2f}")
+print(f"{'':32}{'median wall':>12}{'/ CLI':>8}{'peak RSS':>12}")
+for name, (wall, rss) in rows:
+    print(f"{name:32}{wall:>11.3f}s{wall/cli[0]:>8.2f}{rss/1024:>10.1f}MB")
+print(f"recording adds {100*(dw[0]/nodb[0]-1):.0f}% to an inventory (recorded / --no-db = {dw[0]/nodb[0]:.2f})")
+if baseline:
+    print(f"baseline: recording added {100*(base[0]/basenodb[0]-1):.0f}%; this build / baseline (recorded) = {dw[0]/base[0]:.2f}")
 PY

@@ -7,6 +7,7 @@
 # planted secrets. Not a test: it prints figures and ratios, no thresholds.
 #
 #   bench/layers.sh            # RUNS=3 LAYERS=10 LAYER_MB=100 by default
+#   BASELINE=path/to/older/dockward bench/layers.sh   # adds the older build's row
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3} LAYERS=${LAYERS:-10} LAYER_MB=${LAYER_MB:-100}
@@ -21,8 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/dockward
+# DOCKWARD_BIN: a binary built beforehand (so the tree can change meanwhile).
+if [ -z "${DOCKWARD_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${DOCKWARD_BIN:-$PWD/target/release/dockward}
 
 echo "building a ${LAYERS}×${LAYER_MB} MB image…" >&2
 mkdir -p "$work/ctx/root/bin"
@@ -56,13 +58,14 @@ measure() { /usr/bin/time -v -o "$work/$1.time" "${@:2}" >/dev/null; }
 for i in $(seq 1 "$RUNS"); do
   measure "floor.$i" sh -c "docker save '$img' > /dev/null"
   measure "scan.$i" "$bin" scan --no-db --format json "$img"
+  if [ -n "${BASELINE:-}" ]; then measure "base.$i" "$BASELINE" scan --no-db --format json "$img"; fi
 done
 measure first "$bin" scan --db "$work/b.db" --format json "$img"
 measure rescan "$bin" scan --db "$work/b.db" --format json "$img"
 
-python3 - "$work" "$RUNS" "$size" <<'PY'
+python3 - "$work" "$RUNS" "$size" "${BASELINE:-}" <<'PY'
 import re, statistics, sys, pathlib
-work, runs, size = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+work, runs, size, baseline = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def one(name):
     t = (work / f"{name}.time").read_text()
     m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
@@ -79,6 +82,10 @@ print(f"{'':34}{'median wall':>12}{'MB/s':>9}{'peak RSS':>11}")
 print(f"{'docker save > /dev/null (floor)':34}{floor[0]:>11.2f}s{mb/floor[0]:>9.0f}{floor[1]/1024:>9.1f}MB")
 print(f"{'dockward scan --no-db':34}{scan[0]:>11.2f}s{mb/scan[0]:>9.0f}{scan[1]/1024:>9.1f}MB")
 print(f"throughput vs floor: {floor[0]/scan[0]:.2f} (1.00 = as fast as the engine hands bytes over)")
+if baseline:
+    base = med("base")
+    print(f"{'baseline scan --no-db':34}{base[0]:>11.2f}s{mb/base[0]:>9.0f}{base[1]/1024:>9.1f}MB")
+    print(f"baseline throughput vs floor: {floor[0]/base[0]:.2f}; this build / baseline (wall): {scan[0]/base[0]:.2f}")
 print(f"first scan with --db: {first[0]:.2f}s; rescan from cache: {rescan[0]:.3f}s; ratio {rescan[0]/first[0]:.3f}")
 PY
 
