@@ -212,7 +212,6 @@ if [ "$BIG" = 1 ]; then
   echo "$RUNS" >"$RESULTS/big.runs"
 fi
 case "$DOCKWARD_BIN" in
-  "$BASELINE_DIR"/*) src="commit $(git -C "$BASELINE_DIR" rev-parse --short HEAD)" ;;
   "$repo"/*) src="work tree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ', modified')" ;;
   *) src="given" ;;
 esac
