@@ -181,6 +181,10 @@ pub struct Hit {
     pub evidence: String,
     /// Digest of a secret value, so a rotated secret is a new finding.
     pub secret_digest: Option<String>,
+    /// Found by a heuristic (an assignment, a URL with a password), not a
+    /// precise format: whoever assembles findings may drop it where
+    /// heuristics do not apply (a dependency tree, a packaged file).
+    pub heuristic: bool,
 }
 
 impl Hit {
@@ -196,12 +200,19 @@ impl Hit {
             location: location.into(),
             evidence: evidence.into(),
             secret_digest: None,
+            heuristic: false,
         }
     }
 
     /// Sets this instance's severity.
     pub fn severity(mut self, severity: Severity) -> Hit {
         self.severity = Some(severity);
+        self
+    }
+
+    /// Marks it as found by a heuristic (see [`Hit::heuristic`]).
+    pub fn heuristic(mut self, heuristic: bool) -> Hit {
+        self.heuristic = heuristic;
         self
     }
 

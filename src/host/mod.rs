@@ -156,6 +156,7 @@ impl Hits {
             location: location.to_string(),
             evidence,
             secret_digest: None,
+            heuristic: false,
         });
     }
 }

@@ -27,6 +27,22 @@ struct StoredHit {
     severity: Severity,
     evidence: String,
     secret_digest: Option<String>,
+    #[serde(default)]
+    heuristic: bool,
+}
+
+/// Path keys as stored: 8 bytes each, little-endian, sorted.
+fn key_bytes(set: &std::collections::HashSet<u64>) -> Vec<u8> {
+    let mut keys: Vec<u64> = set.iter().copied().collect();
+    keys.sort_unstable();
+    keys.iter().flat_map(|k| k.to_le_bytes()).collect()
+}
+
+fn keys(bytes: &[u8]) -> std::collections::HashSet<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect()
 }
 
 /// Records for every fully read layer (`(build step, walk)`, in order).
@@ -43,9 +59,8 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                     Whiteout::Opaque(p) => StoredWhiteout::Opaque(p.clone()),
                 })
                 .collect();
-            let mut keys: Vec<u64> = w.paths.iter().copied().collect();
-            keys.sort_unstable();
-            let paths = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+            let paths = key_bytes(&w.paths);
+            let packaged = key_bytes(&w.packaged);
             let hits = registry
                 .analyzers()
                 .iter()
@@ -60,6 +75,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                             severity: h.hit.severity.unwrap_or(Severity::Info),
                             evidence: h.hit.evidence.clone(),
                             secret_digest: h.hit.secret_digest.clone(),
+                            heuristic: h.hit.heuristic,
                         })
                         .collect();
                     (
@@ -75,6 +91,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                 size: i64::try_from(w.uncompressed_bytes).unwrap_or(i64::MAX),
                 whiteouts: serde_json::to_string(&whiteouts).unwrap_or_else(|_| "[]".into()),
                 paths,
+                packaged,
                 hits,
             })
         })
@@ -99,11 +116,8 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                         StoredWhiteout::Opaque(p) => Whiteout::Opaque(p),
                     })
                     .collect(),
-                paths: r
-                    .paths
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                    .collect(),
+                paths: keys(&r.paths),
+                packaged: keys(&r.packaged),
                 ..LayerWalk::default()
             };
             for (analyzer, _, json) in &r.hits {
@@ -123,6 +137,7 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                             location: h.path,
                             evidence: h.evidence,
                             secret_digest: h.secret_digest,
+                            heuristic: h.heuristic,
                         },
                     });
                 }

@@ -14,8 +14,10 @@
 pub mod analyzers;
 mod archive;
 pub mod cache;
+pub mod context;
 pub mod control;
 mod error;
+pub mod file;
 pub mod image;
 pub mod result;
 pub mod walk;

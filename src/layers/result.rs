@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::context::{place_of, Place};
 use super::walk::{path_key, LayerWalk, Whiteout};
 use crate::explain::{explain, FindingReport, Suppressions};
 use crate::finding::{Finding, Hit, SeverityCounts, Subject};
@@ -163,6 +164,22 @@ fn removed_in(path: &str, index: usize, ordered: &[&LayerWalk]) -> Option<usize>
     None
 }
 
+/// The rule a file's hit is reported under where the file sits, or `None`
+/// when it is not reported there: heuristics only on the application's own
+/// files; keys in vendor tests and examples as information; certificates
+/// of vendor tests not at all.
+fn in_context(hit: &Hit, place: Place) -> Option<&'static str> {
+    match (hit.rule, place) {
+        (_, Place::Application) => Some(hit.rule),
+        _ if hit.heuristic => None,
+        ("image.layer-private-key", Place::DependencyTest) => {
+            Some("image.layer-dependency-test-key")
+        }
+        ("image.layer-ca-certificate", Place::DependencyTest) => None,
+        (rule, _) => Some(rule),
+    }
+}
+
 /// Turns ordered layer walks into a scan: each hit becomes a finding (the
 /// catalogue's one way) located at `layer:<diffID>:<path>`, with its layer,
 /// build step and the later layer that hides it, explained against the
@@ -174,7 +191,14 @@ pub fn build_scan(
     assembly: &Assembly<'_>,
 ) -> ImageScan {
     let subject = identity.subject();
-    let mut found: Vec<(Finding, Place)> = Vec::new();
+    // Files any layer's package database lists are vendor code, wherever
+    // they are (see `context`).
+    let packaged: std::collections::HashSet<u64> = stack
+        .walks
+        .iter()
+        .flat_map(|w| w.packaged.iter().copied())
+        .collect();
+    let mut found: Vec<(Finding, Spot)> = Vec::new();
     let mut layers = Vec::new();
     for (i, w) in stack.walks.iter().enumerate() {
         let label = stack.labels.get(i).copied().unwrap_or("?");
@@ -185,7 +209,16 @@ pub fn build_scan(
         let created_by = stack.history.get(i).cloned();
         for ph in &w.hits {
             let path = ph.hit.location.clone();
+            let Some(rule) = in_context(&ph.hit, place_of(&path, &packaged)) else {
+                continue;
+            };
             let hit = Hit {
+                rule,
+                severity: if rule == ph.hit.rule {
+                    ph.hit.severity
+                } else {
+                    None
+                },
                 location: format!("layer:{diff_id}:{path}"),
                 ..ph.hit.clone()
             };
@@ -196,7 +229,7 @@ pub fn build_scan(
             // fingerprint above keeps the form earlier releases hashed, so
             // history and suppressions of layer findings carry over.
             finding.location = format!("layer:{diff_id}:/{path}");
-            let place = Place {
+            let place = Spot {
                 layer: diff_id.clone(),
                 layer_index: stack.indexed.then_some(i),
                 created_by: created_by.clone(),
@@ -257,7 +290,7 @@ pub fn build_scan(
 }
 
 /// Where a finding sits in the image (see [`LayerFinding`]).
-struct Place {
+struct Spot {
     layer: String,
     layer_index: Option<usize>,
     created_by: Option<String>,

@@ -10,6 +10,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use sha2::{Digest, Sha256};
 
 use super::analyzers::Registry;
+use super::context;
 use super::{LayerError, Limits};
 use crate::finding::Hit;
 
@@ -52,6 +53,8 @@ pub struct LayerWalk {
     pub hits: Vec<PathHit>,
     /// Entries whose names were too long to analyse.
     pub skipped_long_names: u64,
+    /// Files the layer's package databases (dpkg, apk) list, as path keys.
+    pub packaged: HashSet<u64>,
 }
 
 /// Hash of a normalised path, for the per-layer path sets: 64-bit FNV-1a,
@@ -264,27 +267,20 @@ fn walk_entries<R: Read>(
             continue; // folders, links, devices, fifos: recorded, never followed
         }
         let size = entry.header().size().unwrap_or(0);
-        let wanted: Vec<_> = registry
-            .analyzers()
-            .iter()
-            .filter(|a| a.required(&path, size))
-            .collect();
-        if wanted.is_empty() {
+        if context::is_package_database(&path) {
+            // What the package manager installed: vendor code, judged by
+            // precise rules only (see `context`).
+            let mut list = Vec::new();
+            (&mut entry)
+                .take(limits.max_json)
+                .read_to_end(&mut list)
+                .map_err(|e| classify(label, e, limits, walk))?;
+            context::packaged_paths(&path, &String::from_utf8_lossy(&list), &mut walk.packaged);
             continue;
         }
-        let mut content = Vec::with_capacity(size.min(limits.max_file_read) as usize);
-        (&mut entry)
-            .take(limits.max_file_read)
-            .read_to_end(&mut content)
+        let found = super::file::analyze(registry, &path, size, &mut entry)
             .map_err(|e| classify(label, e, limits, walk))?;
-        for a in wanted {
-            for hit in a.analyze(&path, &content) {
-                walk.hits.push(PathHit {
-                    analyzer: a.id(),
-                    hit,
-                });
-            }
-        }
+        walk.hits.extend(found);
     }
     Ok(())
 }

@@ -326,6 +326,7 @@ fn env_secret(c: &ContainerFacts, image: Option<&ImageFacts>, _: &Catalogue) -> 
                 location: format!("env:{}", e.name),
                 evidence: format!("{}={} — {}", e.name, m.redacted, m.title),
                 secret_digest: Some(m.digest),
+                heuristic: false,
             })
         })
         .collect()

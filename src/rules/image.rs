@@ -49,6 +49,7 @@ fn secret_hit(
         location,
         evidence: format!("{name}={} — {}", m.redacted, m.title),
         secret_digest: Some(m.digest),
+        heuristic: false,
     }
 }
 

@@ -15,6 +15,11 @@ use sha2::{Digest, Sha256};
 
 use crate::finding::Severity;
 
+pub mod assignment;
+pub mod keys;
+
+use assignment::TextKind;
+
 const RULES_TOML: &str = include_str!("rules.toml");
 
 /// Errors of the secrets module: a rules file that does not load or compile.
@@ -35,6 +40,14 @@ pub enum SecretsError {
         rule: String,
         /// The regex error.
         source: regex::Error,
+    },
+    /// A rule has an unknown kind or check.
+    #[error("secret rule `{rule}`: {problem}")]
+    Definition {
+        /// Rule id.
+        rule: String,
+        /// What is wrong.
+        problem: String,
     },
     /// A rule has an unknown severity.
     #[error("secret rule `{rule}` has an unknown severity `{severity}`")]
@@ -62,6 +75,12 @@ struct RuleDef {
     id: String,
     title: String,
     severity: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    check: Option<String>,
+    #[serde(default)]
+    files: Vec<String>,
     keywords: Vec<String>,
     regex: String,
     entropy: Option<f64>,
@@ -89,6 +108,13 @@ struct PlaceholderDef {
     contains: Vec<String>,
 }
 
+/// A code-aware test a rule's matches must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// [`assignment::plausible`]: a literal, not code.
+    Assignment,
+}
+
 /// One compiled secret rule.
 #[derive(Debug)]
 pub struct SecretRule {
@@ -98,7 +124,13 @@ pub struct SecretRule {
     pub title: String,
     /// Severity of a match.
     pub severity: Severity,
-    regex: Regex,
+    /// Whether it is a heuristic (needs context: runs on history, env and
+    /// the application's files, not on dependency trees).
+    pub heuristic: bool,
+    check: Option<Check>,
+    /// In files, only files with these names (`*.ext` allowed); empty: all.
+    files: Vec<String>,
+    pub(crate) regex: Regex,
     entropy: Option<f64>,
     examples: Vec<String>,
     negative_examples: Vec<String>,
@@ -117,6 +149,29 @@ pub struct SecretMatch {
     pub redacted: String,
     /// [`digest`] of the value: for fingerprints, never shown.
     pub digest: String,
+    /// Whether a heuristic rule found it (see [`SecretRule::heuristic`]).
+    pub heuristic: bool,
+}
+
+/// Where the text being scanned comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// A build step, an environment value, a label: every rule applies.
+    Text,
+    /// A file at this path: `files` restrictions apply, heuristic rules
+    /// skip comment lines, and the file's kind (source code or config)
+    /// decides what an assignment's value can be.
+    File(&'a str),
+}
+
+/// Whether `name` matches a `files` pattern (exact, or `*.ext`), case-insensitively.
+fn name_matches(name: &str, pattern: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_prefix('*') {
+        Some(suffix) => name.ends_with(suffix),
+        None => name == pattern,
+    }
 }
 
 /// The compiled rule set.
@@ -211,10 +266,27 @@ impl SecretScanner {
                 patterns.push(kw.to_ascii_lowercase());
                 keyword_rule.push(rules.len());
             }
+            let bad = |problem: String| SecretsError::Definition {
+                rule: def.id.clone(),
+                problem,
+            };
+            let heuristic = match def.kind.as_deref() {
+                None | Some("precise") => false,
+                Some("heuristic") => true,
+                Some(other) => return Err(bad(format!("unknown kind `{other}`"))),
+            };
+            let check = match def.check.as_deref() {
+                None => None,
+                Some("assignment") => Some(Check::Assignment),
+                Some(other) => return Err(bad(format!("unknown check `{other}`"))),
+            };
             rules.push(SecretRule {
                 id: def.id,
                 title: def.title,
                 severity,
+                heuristic,
+                check,
+                files: def.files,
                 regex,
                 entropy: def.entropy,
                 examples: def.examples,
@@ -279,22 +351,48 @@ impl SecretScanner {
         first.is_some() && chars.all(|c| Some(c) == first)
     }
 
-    /// Finds secrets in free text (a build step, a file, an env value).
+    /// Finds secrets in free text (a build step, an env value, a label).
     /// Each distinct value is reported once, by the first rule that found it.
     pub fn scan_text(&self, text: &str) -> Vec<SecretMatch> {
+        self.scan(text, Origin::Text)
+    }
+
+    /// Finds secrets in text from `origin`.
+    pub fn scan(&self, text: &str, origin: Origin<'_>) -> Vec<SecretMatch> {
         let mut wanted = vec![false; self.rules.len()];
         for m in self.keywords.find_overlapping_iter(text) {
             wanted[self.keyword_rule[m.pattern().as_usize()]] = true;
         }
+        let (file_name, kind) = match origin {
+            Origin::Text => (None, TextKind::Other),
+            Origin::File(path) => (
+                Some(path.rsplit('/').next().unwrap_or(path)),
+                TextKind::of_path(path),
+            ),
+        };
         let mut out: Vec<SecretMatch> = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !wanted[i] {
                 continue;
             }
+            if let (Some(name), false) = (file_name, rule.files.is_empty()) {
+                if !rule.files.iter().any(|p| name_matches(name, p)) {
+                    continue;
+                }
+            }
             for caps in rule.regex.captures_iter(text) {
                 let Some(m) = caps.name("secret").or_else(|| caps.get(0)) else {
                     continue;
                 };
+                if rule.heuristic && file_name.is_some() && assignment::in_comment(text, m.start())
+                {
+                    continue;
+                }
+                if rule.check == Some(Check::Assignment)
+                    && !assignment::plausible(&caps, text, kind)
+                {
+                    continue;
+                }
                 let value = m.as_str();
                 if self.is_placeholder(value) {
                     continue;
@@ -314,6 +412,7 @@ impl SecretScanner {
                     severity: rule.severity,
                     redacted: redact(value),
                     digest,
+                    heuristic: rule.heuristic,
                 });
             }
         }
@@ -343,6 +442,7 @@ impl SecretScanner {
             severity: Severity::High,
             redacted: redact(v),
             digest: digest(v),
+            heuristic: true,
         })
     }
 
@@ -384,56 +484,4 @@ impl SecretScanner {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scanner() -> &'static SecretScanner {
-        builtin().expect("embedded rules compile")
-    }
-
-    #[test]
-    fn every_rule_passes_its_examples() {
-        let failures = scanner().check_examples();
-        assert!(failures.is_empty(), "{failures:#?}");
-        assert!(scanner().rules().len() >= 15);
-    }
-
-    #[test]
-    fn redaction_never_contains_the_value() {
-        let v = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
-        let r = redact(v);
-        assert_eq!(r, "ghp_… (40 chars)");
-        assert!(!r.contains(&v[4..10]));
-        assert_eq!(redact("short"), "… (5 chars)");
-        let m = scanner().classify_env("GITHUB_TOKEN", v).expect("found");
-        assert_eq!(m.rule_id, "github-token");
-        assert!(!format!("{m:?}").contains(&v[4..]));
-    }
-
-    #[test]
-    fn keyword_prefilter_gates_regexes() {
-        // Matches the generic regex shape but has none of its keywords.
-        assert!(scanner().scan_text("color=Xk9mQ2vL8pR4").is_empty());
-        assert_eq!(scanner().scan_text("pwd=Xk9mQ2vL8pR4").len(), 1);
-    }
-
-    #[test]
-    fn rules_file_errors_are_clear() {
-        let bad = RULES_TOML.replace(r#"severity = "medium""#, r#"severity = "urgent""#);
-        let err = SecretScanner::from_toml(&bad).expect_err("bad severity");
-        assert!(
-            err.to_string().contains("unknown severity `urgent`"),
-            "{err}"
-        );
-        let bad = RULES_TOML.replace(r"\b(?P<secret>npm_", r"\b(?P<secret>npm_(");
-        let err = SecretScanner::from_toml(&bad).expect_err("bad regex");
-        assert!(err.to_string().contains("`npm-token`"), "{err}");
-    }
-
-    #[test]
-    fn same_value_is_reported_once() {
-        let t =
-            "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
-        assert_eq!(scanner().scan_text(t).len(), 1);
-    }
-}
+mod tests;

@@ -22,6 +22,8 @@ pub struct LayerRecord {
     pub whiteouts: String,
     /// Path hashes, 8 bytes each.
     pub paths: Vec<u8>,
+    /// Hashes of the paths its package databases list, 8 bytes each.
+    pub packaged: Vec<u8>,
     /// (analyzer id, version, hits as JSON) for each analyzer that ran.
     pub hits: Vec<(String, i64, String)>,
 }
@@ -54,7 +56,7 @@ impl Store {
         let mut out = Vec::with_capacity(diff_ids.len());
         for diff_id in diff_ids {
             let Some(row) = sqlx::query(
-                "SELECT created_by, size, whiteouts, paths FROM layer_walk WHERE diff_id = ? AND walk_version = ?",
+                "SELECT created_by, size, whiteouts, paths, packaged FROM layer_walk WHERE diff_id = ? AND walk_version = ?",
             )
             .bind(diff_id)
             .bind(walk_version)
@@ -87,6 +89,7 @@ impl Store {
                 size: row.get("size"),
                 whiteouts: row.get("whiteouts"),
                 paths: row.get("paths"),
+                packaged: row.get("packaged"),
                 hits,
             });
         }
@@ -107,9 +110,10 @@ impl Store {
             .map_err(query_err("beginning a transaction"))?;
         for r in records {
             sqlx::query(
-                "INSERT INTO layer_walk (diff_id, created_by, size, whiteouts, paths, scanned_at, walk_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO layer_walk (diff_id, created_by, size, whiteouts, paths, scanned_at, walk_version, packaged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (diff_id) DO UPDATE SET size = excluded.size, whiteouts = excluded.whiteouts,
-                   paths = excluded.paths, scanned_at = excluded.scanned_at, walk_version = excluded.walk_version",
+                   paths = excluded.paths, scanned_at = excluded.scanned_at, walk_version = excluded.walk_version,
+                   packaged = excluded.packaged, created_by = excluded.created_by",
             )
             .bind(&r.diff_id)
             .bind(&r.created_by)
@@ -118,6 +122,7 @@ impl Store {
             .bind(&r.paths)
             .bind(&now)
             .bind(walk_version)
+            .bind(&r.packaged)
             .execute(&mut *tx)
             .await
             .map_err(query_err("caching a layer"))?;

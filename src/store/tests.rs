@@ -242,6 +242,7 @@ async fn layer_cache_is_invalidated_per_analyzer_version() {
         size: 10,
         whiteouts: "[]".into(),
         paths: 7u64.to_le_bytes().to_vec(),
+        packaged: vec![],
         hits,
     };
     store

@@ -3,6 +3,7 @@
 
 use super::{binary_by_name, file_name, is_binary, Analyzer, CredentialKind};
 use crate::finding::{Hit, Severity};
+use crate::secrets::keys;
 use crate::secrets::{self, SecretScanner};
 
 /// Finds key material and credential files.
@@ -22,62 +23,45 @@ impl Analyzer for KeyMaterialAnalyzer {
         "key-material"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str, size: u64) -> bool {
         // Keys and credential files are small; anything larger is something else.
         size > 0 && size <= 1 << 20 && !binary_by_name(path)
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit> {
-        let lower = file_name(path).to_ascii_lowercase();
-        if lower.ends_with(".p12") || lower.ends_with(".pfx") {
-            // PKCS#12 is DER: a SEQUENCE. It bundles a private key with its certificate.
-            if content.first() == Some(&0x30) {
-                return vec![Hit::new(
-                    "image.layer-private-key",
-                    path,
-                    "PKCS#12 bundle (private key and certificate)",
-                )
+        if let Some(store) = keys::key_store(file_name(path), content) {
+            // A key store bundles private keys (PKCS#12, keystores, KeePass).
+            return vec![Hit::new("image.layer-private-key", path, store)
                 .severity(Severity::Critical)
                 .secret(secrets::digest(&hex::encode(
                     &content[..content.len().min(4096)],
                 )))];
-            }
-            return vec![];
         }
         if is_binary(content) {
             return vec![];
         }
         let text = String::from_utf8_lossy(content);
-        let mut hits = Vec::new();
-        for (start, _) in text.match_indices("-----BEGIN ") {
-            let rest = &text[start + 11..];
-            let Some(end) = rest.find("-----") else {
-                continue;
-            };
-            let label = &rest[..end];
-            if !label.ends_with("PRIVATE KEY") {
-                continue;
-            }
-            let body_end = rest.find("-----END ").unwrap_or(rest.len());
-            let body = &rest[..body_end];
-            let encrypted = label.starts_with("ENCRYPTED")
-                || body.contains("Proc-Type: 4,ENCRYPTED")
-                || body.contains("bcrypt");
-            hits.push(
+        let mut hits: Vec<Hit> = keys::private_keys(&text)
+            .into_iter()
+            .map(|k| {
                 Hit::new(
                     "image.layer-private-key",
                     path,
-                    format!("{label}{}", if encrypted { " (encrypted)" } else { "" }),
+                    format!(
+                        "{}{}",
+                        k.label,
+                        if k.encrypted { " (encrypted)" } else { "" }
+                    ),
                 )
-                .severity(if encrypted {
+                .severity(if k.encrypted {
                     Severity::High
                 } else {
                     Severity::Critical
                 })
-                .secret(secrets::digest(body)),
-            );
-        }
+                .secret(k.digest)
+            })
+            .collect();
         if let Some(kind) = CredentialKind::of(path) {
             if let Some(evidence) = self.credentials_in(kind, &text) {
                 hits.push(

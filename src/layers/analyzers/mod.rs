@@ -25,6 +25,7 @@ use crate::secrets::SecretScanner;
 pub const RULES: &[&str] = &[
     "image.layer-secret",
     "image.layer-private-key",
+    "image.layer-dependency-test-key",
     "image.layer-credential-file",
     "image.layer-ca-certificate",
 ];
@@ -37,8 +38,15 @@ pub trait Analyzer: Send + Sync {
     fn version(&self) -> u32;
     /// Whether the file is worth reading, from its path and size alone.
     fn required(&self, path: &str, size: u64) -> bool;
-    /// Findings in the file's content, each located at `path`. Holds no
-    /// secret value: evidence is redacted, secrets travel as digests.
+    /// Whether it reads files of any size window by window (see
+    /// [`super::file`]); otherwise it gets the first window only, and its
+    /// `required` gate must keep to files that fit in it.
+    fn streams(&self) -> bool {
+        false
+    }
+    /// Findings in the file's content (a window of it, for a streaming
+    /// analyzer of a text file), each located at `path`. Holds no secret
+    /// value: evidence is redacted, secrets travel as digests.
     fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit>;
 }
 
@@ -107,24 +115,23 @@ mod tests {
     }
 
     fn run(path: &str, content: &[u8]) -> Vec<Hit> {
-        reg()
-            .analyzers()
-            .iter()
-            .filter(|a| a.required(path, content.len() as u64))
-            .flat_map(|a| a.analyze(path, content))
+        super::super::file::analyze(&reg(), path, content.len() as u64, content)
+            .expect("read")
+            .into_iter()
+            .map(|h| h.hit)
             .collect()
     }
 
     #[test]
     fn private_keys_are_found_and_public_material_is_not() {
-        let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n";
+        let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQlJicoKSorLC0uLw==\n-----END OPENSSH PRIVATE KEY-----\n";
         let hits = run("root/.ssh/id_ed25519", key);
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(
             (hits[0].rule, hits[0].severity.unwrap_or(Severity::Info)),
             ("image.layer-private-key", Severity::Critical)
         );
-        let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nw==\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(
             run("etc/app/key.pem", enc)[0].severity,
             Some(Severity::High)

@@ -1,9 +1,9 @@
 //! Secrets in text files: the same rules as environment variables and
 //! build history (`src/secrets/rules.toml`).
 
-use super::{binary_by_name, is_binary, Analyzer, CredentialKind};
+use super::{binary_by_name, Analyzer, CredentialKind};
 use crate::finding::Hit;
-use crate::secrets::SecretScanner;
+use crate::secrets::{Origin, SecretScanner};
 
 /// Runs the secret rules over text files.
 pub struct SecretsAnalyzer {
@@ -28,13 +28,15 @@ impl Analyzer for SecretsAnalyzer {
         // Credential files get one finding, from the key-material analyzer.
         size > 0 && !binary_by_name(path) && CredentialKind::of(path).is_none()
     }
+    fn streams(&self) -> bool {
+        true
+    }
     fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit> {
-        if is_binary(content) {
-            return vec![];
-        }
+        // Binary files never get here: the file reader decides that once,
+        // from the first block.
         let text = String::from_utf8_lossy(content);
         self.scanner
-            .scan_text(&text)
+            .scan(&text, Origin::File(path))
             .into_iter()
             // Keys have their own analyzer, with their own rule and fix.
             .filter(|m| m.rule_id != "private-key")
@@ -46,6 +48,7 @@ impl Analyzer for SecretsAnalyzer {
                 )
                 .severity(m.severity)
                 .secret(m.digest)
+                .heuristic(m.heuristic)
             })
             .collect()
     }

@@ -1,0 +1,51 @@
+//! The rules file, its examples, redaction and the prefilter.
+use super::*;
+
+fn scanner() -> &'static SecretScanner {
+    builtin().expect("embedded rules compile")
+}
+
+#[test]
+fn every_rule_passes_its_examples() {
+    let failures = scanner().check_examples();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(scanner().rules().len() >= 15);
+}
+
+#[test]
+fn redaction_never_contains_the_value() {
+    let v = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+    let r = redact(v);
+    assert_eq!(r, "ghp_… (40 chars)");
+    assert!(!r.contains(&v[4..10]));
+    assert_eq!(redact("short"), "… (5 chars)");
+    let m = scanner().classify_env("GITHUB_TOKEN", v).expect("found");
+    assert_eq!(m.rule_id, "github-token");
+    assert!(!format!("{m:?}").contains(&v[4..]));
+}
+
+#[test]
+fn keyword_prefilter_gates_regexes() {
+    // Matches the generic regex shape but has none of its keywords.
+    assert!(scanner().scan_text("color=Xk9mQ2vL8pR4").is_empty());
+    assert_eq!(scanner().scan_text("pwd=Xk9mQ2vL8pR4").len(), 1);
+}
+
+#[test]
+fn rules_file_errors_are_clear() {
+    let bad = RULES_TOML.replace(r#"severity = "medium""#, r#"severity = "urgent""#);
+    let err = SecretScanner::from_toml(&bad).expect_err("bad severity");
+    assert!(
+        err.to_string().contains("unknown severity `urgent`"),
+        "{err}"
+    );
+    let bad = RULES_TOML.replace(r"\b(?P<secret>npm_", r"\b(?P<secret>npm_(");
+    let err = SecretScanner::from_toml(&bad).expect_err("bad regex");
+    assert!(err.to_string().contains("`npm-token`"), "{err}");
+}
+
+#[test]
+fn same_value_is_reported_once() {
+    let t = "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+    assert_eq!(scanner().scan_text(t).len(), 1);
+}
