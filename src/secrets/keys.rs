@@ -35,7 +35,11 @@ fn decode_body(label: &str, body: &str) -> Option<Vec<u8>> {
     let lines: Vec<&str> = body
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.contains(':') && !(l.starts_with('=') && l.len() <= 5))
+        .filter(|l| {
+            let header = l.contains(':');
+            let checksum = l.starts_with('=') && l.len() <= 5;
+            !(l.is_empty() || header || checksum)
+        })
         .collect();
     let joined: String = lines.concat();
     let bytes = if label == "OpenVPN Static key V1" {
