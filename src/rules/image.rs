@@ -135,6 +135,16 @@ fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
             }
             continue;
         }
+        for (file, m) in literal_writes(scanner, command) {
+            hits.push(Hit {
+                rule: "image.history-secret",
+                severity: Some(Severity::High),
+                location: format!("{step}:secret-file:{file}"),
+                evidence: format!("RUN writes a literal into {file}: {}", m.redacted),
+                secret_digest: Some(m.digest),
+                heuristic: false,
+            });
+        }
         for m in scanner.scan_text(command) {
             let label = m.rule_id.clone();
             hits.push(secret_hit(
@@ -146,6 +156,54 @@ fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
         }
     }
     hits
+}
+
+/// `echo VALUE > FILE`, `printf VALUE >> FILE`, `echo VALUE | tee FILE`
+/// into a file named like a secret (`/tmp/pass.txt`), with a literal value
+/// (not `$VAR` or `$(cmd)`): the file may be deleted later, the step stays.
+fn literal_writes(
+    scanner: &crate::secrets::SecretScanner,
+    command: &str,
+) -> Vec<(String, crate::secrets::SecretMatch)> {
+    let mut out = Vec::new();
+    for part in command.split("&&").flat_map(|p| p.split(';')) {
+        let (write, file) = if let Some((w, f)) = part.split_once('>') {
+            (w, f.trim_start_matches('>'))
+        } else if let Some((w, f)) = part.split_once("| tee") {
+            (w, f.trim_start().trim_start_matches("-a "))
+        } else {
+            continue;
+        };
+        let Some(file) = file.split_whitespace().next() else {
+            continue;
+        };
+        let file = file.trim_matches(|c| c == '"' || c == '\'');
+        if !scanner.is_secret_file(file) {
+            continue;
+        }
+        let mut words = write.split_whitespace().skip_while(|w| *w != "echo" && *w != "printf");
+        if words.next().is_none() {
+            continue;
+        }
+        let value: Vec<&str> = words.filter(|w| !w.starts_with('-')).collect();
+        let value = value.join(" ");
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        if value.is_empty() || value.contains('$') || value.contains('`') || scanner.is_placeholder(value) {
+            continue;
+        }
+        out.push((
+            file.to_string(),
+            crate::secrets::SecretMatch {
+                rule_id: "secret-file".into(),
+                title: "Literal written into a secret file".into(),
+                severity: Severity::High,
+                redacted: crate::secrets::redact(value),
+                digest: crate::secrets::digest(value),
+                heuristic: false,
+            },
+        ));
+    }
+    out
 }
 
 fn stale(img: &ImageFacts, policy: &Policy) -> Vec<Hit> {
@@ -233,6 +291,26 @@ mod tests {
         Policy {
             stale_after_days: 90,
             now_unix,
+        }
+    }
+
+    #[test]
+    fn a_literal_written_into_a_secret_file_is_found_and_not_shown() {
+        let scanner = crate::secrets::builtin().expect("rules");
+        let found = literal_writes(scanner, "/bin/sh -c echo mypassword > /tmp/pass.txt");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "/tmp/pass.txt");
+        assert!(!found[0].1.redacted.contains("mypassword"));
+        let found = literal_writes(scanner, "apt-get update && printf 'Zt8vQ3mK9pW2' | tee -a /run/db.secret");
+        assert_eq!(found.len(), 1);
+        for quiet in [
+            "echo $DB_PASSWORD > /tmp/pass.txt",
+            "echo \"$(cat /run/secrets/x)\" > /tmp/token",
+            "echo hello > /tmp/notes.txt",
+            "echo root:x:0:0 >> /etc/passwd",
+            "cat pass.txt > /dev/null",
+        ] {
+            assert!(literal_writes(scanner, quiet).is_empty(), "{quiet}");
         }
     }
 

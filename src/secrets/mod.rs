@@ -68,6 +68,14 @@ struct RulesFile {
     rule: Vec<RuleDef>,
     env: EnvDef,
     placeholders: PlaceholderDef,
+    secret_files: SecretFilesDef,
+}
+
+#[derive(Debug, Deserialize)]
+struct SecretFilesDef {
+    names: Vec<String>,
+    suffixes: Vec<String>,
+    exclude: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +198,7 @@ pub struct SecretScanner {
     env_negative_examples: Vec<String>,
     placeholder_exact: Vec<String>,
     placeholder_contains: Vec<String>,
+    secret_files: SecretFilesDef,
 }
 
 /// Hex SHA-256 of a secret value with a domain prefix: goes into
@@ -320,12 +329,23 @@ impl SecretScanner {
                 .into_iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
+            secret_files: file.secret_files,
         })
     }
 
     /// The compiled rules.
     pub fn rules(&self) -> &[SecretRule] {
         &self.rules
+    }
+
+    /// Whether the file at `path` (no leading `/`) is named like a file that
+    /// holds one secret (`pass.txt`, `token`, `*.secret`).
+    pub fn is_secret_file(&self, path: &str) -> bool {
+        let path = path.trim_start_matches('/');
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        let f = &self.secret_files;
+        !f.exclude.iter().any(|p| path.starts_with(p.as_str()))
+            && (f.names.iter().any(|n| *n == name) || f.suffixes.iter().any(|s| name.ends_with(s.as_str())))
     }
 
     /// Whether a value is a placeholder or a reference rather than a secret.

@@ -11,11 +11,13 @@
 mod ca_cert;
 mod credentials;
 mod key_material;
+mod secret_file;
 mod secrets;
 
 pub use ca_cert::CaCertAnalyzer;
 pub use credentials::CredentialKind;
 pub use key_material::KeyMaterialAnalyzer;
+pub use secret_file::SecretFileAnalyzer;
 pub use secrets::SecretsAnalyzer;
 
 use crate::finding::Hit;
@@ -26,6 +28,7 @@ pub const RULES: &[&str] = &[
     "image.layer-secret",
     "image.layer-private-key",
     "image.layer-dependency-test-key",
+    "image.layer-secret-file",
     "image.layer-credential-file",
     "image.layer-ca-certificate",
 ];
@@ -84,6 +87,7 @@ impl Registry {
             analyzers: vec![
                 Box::new(SecretsAnalyzer::new(scanner)),
                 Box::new(KeyMaterialAnalyzer::new(scanner)),
+                Box::new(SecretFileAnalyzer::new(scanner)),
                 Box::new(CaCertAnalyzer),
             ],
         }
