@@ -1,16 +1,22 @@
 //! The risk score: one function, 0 (nothing found) to 100.
 //!
-//! Each open finding is treated as an independent chance that the subject is
-//! compromised, with a weight per severity: critical 0.70, high 0.25,
-//! medium 0.10, low 0.03, info 0. The score is the chance that at least one
-//! of them bites: `100 × (1 − Π(1 − wᵢ))`, rounded. So one critical finding
-//! alone gives 70, two give 91; ten lows give 26; nothing reaches 100 by
-//! accumulating trivia quickly, and a hardened container with only a low
-//! finding or two stays under 10.
+//! Each *rule* that fired is an independent chance that the subject is
+//! compromised, weighted by its worst finding's severity: critical 0.70,
+//! high 0.25, medium 0.10, low 0.03, info 0. Repeats of one rule are not
+//! independent chances (a thousand copies of one medium finding are one
+//! problem in a thousand places), so each further finding of a rule adds
+//! only a fraction of its weight, [`REPEAT`] times smaller than the one
+//! before: a rule with findings of weights w₁ ≥ w₂ ≥ … counts as
+//! `1 − (1 − w₁)·Π_{k≥2}(1 − w_k·REPEAT^{k−1})`. The score is the chance that
+//! at least one rule bites: `100 × (1 − Π_rules(1 − w_rule))`, rounded. So
+//! one critical finding alone gives 70 and two critical rules 91; nine
+//! medium findings of one rule give 12, and no number of them reaches a
+//! single critical; a hardened container with a low finding or two stays
+//! under 10.
 //!
-//! The explanation splits the score among findings in proportion to
-//! `−ln(1 − wᵢ)`, each finding's share of the product, so the shares add up
-//! to the score and a critical finding visibly dominates.
+//! The explanation splits the score among rules in proportion to
+//! `−ln(1 − w_rule)`, each rule's share of the product, and a rule's points
+//! among its findings by what each added, so the shares add up to the score.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -48,16 +54,34 @@ pub struct Score {
     pub shares: Vec<Share>,
 }
 
+/// How much each further finding of one rule adds, relative to the one
+/// before it (see the module docs).
+pub const REPEAT: f64 = 0.2;
+
 /// Scores a subject from its open findings.
 pub fn score<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Score {
-    let mut logs: Vec<(String, f64)> = findings
-        .into_iter()
-        .map(|f| (f.fingerprint.clone(), -(1.0 - weight(f.severity)).ln()))
-        .collect();
+    // Per rule: its findings, heaviest first.
+    let mut rules: std::collections::BTreeMap<&str, Vec<(&str, f64)>> = Default::default();
+    for f in findings {
+        rules
+            .entry(f.rule.as_str())
+            .or_default()
+            .push((f.fingerprint.as_str(), weight(f.severity)));
+    }
+    // Each finding's −ln contribution within its rule; a rule's is their sum.
+    let mut logs: Vec<(String, f64)> = Vec::new();
+    for list in rules.values_mut() {
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut factor = 1.0;
+        for (fingerprint, w) in list.iter() {
+            logs.push((fingerprint.to_string(), -(1.0 - w * factor).ln()));
+            factor *= REPEAT;
+        }
+    }
     let total: f64 = logs.iter().map(|(_, l)| l).sum();
     let exact = 100.0 * (1.0 - (-total).exp());
     let value = exact.round().clamp(0.0, 100.0) as u8;
-    logs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    logs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let shares = logs
         .into_iter()
         .map(|(fingerprint, l)| Share {
@@ -77,10 +101,15 @@ mod tests {
     use super::*;
     use crate::finding::{Subject, SubjectKind};
 
+    /// A finding of its own rule.
     fn f(sev: Severity, n: usize) -> Finding {
+        of_rule(&format!("r{sev}{n}"), sev, n)
+    }
+
+    fn of_rule(rule: &str, sev: Severity, n: usize) -> Finding {
         Finding {
             fingerprint: format!("{sev}-{n}"),
-            rule: "r".into(),
+            rule: rule.into(),
             severity: sev,
             title: String::new(),
             subject: Subject {
@@ -144,6 +173,32 @@ mod tests {
         );
         assert_eq!(s.shares[0].fingerprint, "critical-1");
         assert!(s.shares[0].points > s.shares[1].points && s.shares[1].points > s.shares[2].points);
+    }
+
+    #[test]
+    fn repeats_of_one_rule_add_little_and_never_outrank_a_critical() {
+        let nine: Vec<_> = (0..9)
+            .map(|i| of_rule("generic", Severity::Medium, i))
+            .collect();
+        assert_eq!(score(&nine).value, 12);
+        let thousand: Vec<_> = (0..1000)
+            .map(|i| of_rule("generic", Severity::Medium, i))
+            .collect();
+        assert!(score(&thousand).value < score(&[f(Severity::Critical, 0)]).value);
+        assert!(score(&thousand).value >= score(&[of_rule("generic", Severity::Medium, 0)]).value);
+        // The worst finding of a rule sets its weight, whatever the order.
+        let mixed = [
+            of_rule("keys", Severity::Low, 0),
+            of_rule("keys", Severity::Critical, 1),
+        ];
+        assert!(score(&mixed).value >= 70);
+        let s = score(&thousand);
+        let sum: f64 = s.shares.iter().map(|x| x.points).sum();
+        assert!(
+            (sum - f64::from(s.value)).abs() < 1.0,
+            "{sum} vs {}",
+            s.value
+        );
     }
 
     #[test]

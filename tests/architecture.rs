@@ -15,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["clock", "finding"]),
     ("explain", &["finding", "score", "store"]),
     ("rules", &["facts", "finding", "secrets"]),
-    ("engine", &["clock", "facts"]),
+    ("engine", &["clock", "facts", "secrets"]),
     (
         "layers",
         &[

@@ -62,12 +62,13 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
     ports.sort_by(|a, b| (&a.container_port, &a.host_ip).cmp(&(&b.container_port, &b.host_ip)));
     ContainerFacts {
         id: c.id.unwrap_or_default(),
-        name: c
-            .name
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string(),
-        image: config.image.clone().unwrap_or_default(),
+        name: shown(
+            c.name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+        ),
+        image: shown(config.image.clone().unwrap_or_default()),
         image_id: c.image.unwrap_or_default(),
         state: c
             .state
@@ -116,12 +117,23 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
     }
 }
 
-/// `repo:tag` names, sorted, without the `<none>:<none>` of dangling images.
+/// Names the engine gives (tags, container names) as Dockward shows them:
+/// a secret in a name is redacted like any other (rules never need it).
+fn shown(name: String) -> String {
+    match crate::secrets::builtin() {
+        Ok(scanner) => scanner.redact_text(&name),
+        Err(_) => name,
+    }
+}
+
+/// `repo:tag` names, sorted, without the `<none>:<none>` of dangling images,
+/// any secret in them redacted.
 pub fn tags(repo_tags: Option<Vec<String>>) -> Vec<String> {
     let mut tags: Vec<String> = repo_tags
         .unwrap_or_default()
         .into_iter()
         .filter(|t| t != "<none>:<none>")
+        .map(shown)
         .collect();
     tags.sort();
     tags

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::analyzers::{Registry, RULES};
-use super::walk::{LayerWalk, PathHit, Whiteout};
+use super::walk::{LayerWalk, PathHit};
 use crate::finding::{Hit, Severity};
 use crate::store::LayerRecord;
 
@@ -13,16 +13,20 @@ use crate::store::LayerRecord;
 /// format or the path hash changes, and cached walks are recomputed.
 pub const WALK_VERSION: i64 = 2;
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum StoredWhiteout {
-    Delete(String),
-    Opaque(String),
+/// A layer's whiteouts as stored: keys of deleted paths and opaque
+/// folders, never their names.
+#[derive(Serialize, Deserialize, Default)]
+struct StoredWhiteouts {
+    deleted: Vec<u64>,
+    opaque: Vec<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredHit {
+    /// The file's path, redacted.
     path: String,
+    /// Its path keys (see `walk::path_keys`).
+    keys: Vec<u64>,
     rule: String,
     severity: Severity,
     evidence: String,
@@ -51,14 +55,15 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
         .iter()
         .filter_map(|(created_by, w)| {
             let diff_id = w.diff_id.clone()?;
-            let whiteouts: Vec<StoredWhiteout> = w
-                .whiteouts
-                .iter()
-                .map(|wo| match wo {
-                    Whiteout::Delete(p) => StoredWhiteout::Delete(p.clone()),
-                    Whiteout::Opaque(p) => StoredWhiteout::Opaque(p.clone()),
-                })
-                .collect();
+            let sorted = |set: &std::collections::HashSet<u64>| {
+                let mut v: Vec<u64> = set.iter().copied().collect();
+                v.sort_unstable();
+                v
+            };
+            let whiteouts = StoredWhiteouts {
+                deleted: sorted(&w.deleted),
+                opaque: sorted(&w.opaque),
+            };
             let paths = key_bytes(&w.paths);
             let packaged = key_bytes(&w.packaged);
             let hits = registry
@@ -71,6 +76,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                         .filter(|h| h.analyzer == a.id())
                         .map(|h| StoredHit {
                             path: h.hit.location.clone(),
+                            keys: h.keys.clone(),
                             rule: h.hit.rule.to_string(),
                             severity: h.hit.severity.unwrap_or(Severity::Info),
                             evidence: h.hit.evidence.clone(),
@@ -89,7 +95,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                 diff_id,
                 created_by: created_by.clone(),
                 size: i64::try_from(w.uncompressed_bytes).unwrap_or(i64::MAX),
-                whiteouts: serde_json::to_string(&whiteouts).unwrap_or_else(|_| "[]".into()),
+                whiteouts: serde_json::to_string(&whiteouts).unwrap_or_else(|_| "{}".into()),
                 paths,
                 packaged,
                 hits,
@@ -104,18 +110,12 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
     records
         .iter()
         .map(|r| {
-            let whiteouts: Vec<StoredWhiteout> =
-                serde_json::from_str(&r.whiteouts).unwrap_or_default();
+            let whiteouts: StoredWhiteouts = serde_json::from_str(&r.whiteouts).unwrap_or_default();
             let mut w = LayerWalk {
                 diff_id: Some(r.diff_id.clone()),
                 uncompressed_bytes: u64::try_from(r.size).unwrap_or(0),
-                whiteouts: whiteouts
-                    .into_iter()
-                    .map(|s| match s {
-                        StoredWhiteout::Delete(p) => Whiteout::Delete(p),
-                        StoredWhiteout::Opaque(p) => Whiteout::Opaque(p),
-                    })
-                    .collect(),
+                deleted: whiteouts.deleted.into_iter().collect(),
+                opaque: whiteouts.opaque.into_iter().collect(),
                 paths: keys(&r.paths),
                 packaged: keys(&r.packaged),
                 ..LayerWalk::default()
@@ -130,6 +130,7 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                         continue;
                     };
                     w.hits.push(PathHit {
+                        keys: h.keys,
                         analyzer: a.id(),
                         hit: Hit {
                             rule,

@@ -112,17 +112,17 @@ fn test_file_name(name: &str) -> bool {
 
 /// Whether a path (no leading `/`) looks like a test, fixture or example.
 fn test_path(path: &str) -> bool {
-    let mut parts = path.split('/');
-    let name = parts.next_back().unwrap_or("");
-    path.split('/')
-        .take(path.split('/').count().saturating_sub(1))
+    let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+    folders
+        .split('/')
         .any(|d| TEST_DIRS.contains(&d.to_ascii_lowercase().as_str()))
         || test_file_name(name)
 }
 
-/// The place of `path` (no leading `/`), given the image's packaged files.
-pub fn place_of(path: &str, packaged: &HashSet<u64>) -> Place {
-    let dependency = packaged.contains(&path_key(path))
+/// The place of `path` (no leading `/`; `key` is [`path_key`] of the real
+/// path, when `path` is shown redacted), given the image's packaged files.
+pub fn place_of(path: &str, key: u64, packaged: &HashSet<u64>) -> Place {
+    let dependency = packaged.contains(&key)
         || DEPENDENCY_PREFIXES.iter().any(|p| path.starts_with(p))
         || path.split('/').any(|d| {
             DEPENDENCY_DIRS.contains(&d)
@@ -209,7 +209,7 @@ mod tests {
             ("root/.ssh/id_rsa", Place::Application),
             ("app/tests/fixtures/key.pem", Place::Application),
         ] {
-            assert_eq!(place_of(path, &none), place, "{path}");
+            assert_eq!(place_of(path, path_key(path), &none), place, "{path}");
         }
     }
 
@@ -226,9 +226,22 @@ mod tests {
             "P:busybox\nF:bin\nR:busybox\nF:etc\nR:securetty\n",
             &mut packaged,
         );
-        assert_eq!(place_of("usr/sbin/deluser", &packaged), Place::Dependency);
-        assert_eq!(place_of("etc/securetty", &packaged), Place::Dependency);
-        assert_eq!(place_of("usr/local/bin/app", &packaged), Place::Application);
+        assert_eq!(
+            place_of("usr/sbin/deluser", path_key("usr/sbin/deluser"), &packaged),
+            Place::Dependency
+        );
+        assert_eq!(
+            place_of("etc/securetty", path_key("etc/securetty"), &packaged),
+            Place::Dependency
+        );
+        assert_eq!(
+            place_of(
+                "usr/local/bin/app",
+                path_key("usr/local/bin/app"),
+                &packaged
+            ),
+            Place::Application
+        );
         assert!(is_package_database("var/lib/dpkg/info/libc6:amd64.list"));
         assert!(!is_package_database("var/lib/dpkg/status"));
     }

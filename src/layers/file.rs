@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::io::{self, Read};
 
 use super::analyzers::{is_binary, Registry};
-use super::walk::PathHit;
+use super::walk::{path_keys, PathHit};
 
 /// Bytes handed to a streaming analyzer at a time.
 pub const WINDOW: usize = 4 << 20;
@@ -43,15 +43,24 @@ pub fn analyze<R: Read>(
     if wanted.is_empty() {
         return Ok(out);
     }
+    // Findings name the file with any secret in its path redacted (a folder
+    // named after a token is still a token); the keys keep the real path.
+    let shown = registry.redact(path);
+    let keys = path_keys(path);
     let mut window = Vec::with_capacity((size as usize).min(WINDOW));
     fill(&mut reader, &mut window, WINDOW)?;
     let binary = is_binary(&window);
     let mut seen: HashSet<(&'static str, Option<String>, String)> = HashSet::new();
     let mut push =
         |analyzer: &'static str, hits: Vec<crate::finding::Hit>, out: &mut Vec<PathHit>| {
-            for hit in hits {
+            for mut hit in hits {
                 if seen.insert((hit.rule, hit.secret_digest.clone(), hit.evidence.clone())) {
-                    out.push(PathHit { analyzer, hit });
+                    hit.location = shown.clone();
+                    out.push(PathHit {
+                        analyzer,
+                        hit,
+                        keys: keys.clone(),
+                    });
                 }
             }
         };

@@ -25,6 +25,7 @@ pub struct Scanner {
     /// Bounds on what is read.
     pub limits: Limits,
     registry: Registry,
+    secrets: &'static crate::secrets::SecretScanner,
     catalogue: &'static Catalogue,
     suppressions: Suppressions,
 }
@@ -37,6 +38,7 @@ impl Scanner {
         Ok(Scanner {
             limits,
             registry: Registry::builtin(rules),
+            secrets: rules,
             catalogue,
             suppressions: Suppressions::default(),
         })
@@ -60,6 +62,7 @@ impl Scanner {
     fn assembly(&self) -> Assembly<'_> {
         Assembly {
             catalogue: self.catalogue,
+            secrets: self.secrets,
             suppressions: &self.suppressions,
             analyzers: self.registry.versions(),
         }
@@ -133,9 +136,11 @@ impl Scanner {
             .iter()
             .enumerate()
             .filter_map(|(i, e)| {
-                by_entry
-                    .remove(e)
-                    .map(|w| (history.get(i).cloned().unwrap_or_default(), w))
+                // The cache keeps build steps as shown: redacted.
+                by_entry.remove(e).map(|w| {
+                    let step = history.get(i).map(String::as_str).unwrap_or_default();
+                    (crate::rules::image::redact_step(self.secrets, step), w)
+                })
             })
             .collect();
         (scan, steps)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::context::{place_of, Place};
-use super::walk::{path_key, LayerWalk, Whiteout};
+use super::walk::LayerWalk;
 use crate::explain::{explain, FindingReport, Suppressions};
 use crate::finding::{Finding, Hit, SeverityCounts, Subject};
 use crate::rules::Catalogue;
@@ -143,21 +143,28 @@ pub struct LayerStack<'a> {
 pub struct Assembly<'a> {
     /// The rule catalogue (titles, why, fix).
     pub catalogue: &'a Catalogue,
+    /// The secret rules, to redact what is shown (build steps, names, errors).
+    pub secrets: &'a crate::secrets::SecretScanner,
     /// Suppressions in force.
     pub suppressions: &'a Suppressions,
     /// `id@version` of the analyzers that made the walks.
     pub analyzers: String,
 }
 
-/// Index of the first later layer that deletes or overwrites `path`.
-fn removed_in(path: &str, index: usize, ordered: &[&LayerWalk]) -> Option<usize> {
-    let ancestors: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+/// Index of the first later layer that deletes or overwrites the file
+/// whose [`path_keys`](super::walk::path_keys) are `keys` (the file first,
+/// then each folder above it up to the root): a whiteout of the file or a
+/// folder above it, an opaque folder above it, or the same path written
+/// again. Set lookups: linear in layers and depth, whatever the whiteouts.
+fn removed_in(keys: &[u64], index: usize, ordered: &[&LayerWalk]) -> Option<usize> {
+    let (file, above) = keys.split_first()?;
     for (j, w) in ordered.iter().enumerate().skip(index + 1) {
-        let hidden = w.whiteouts.iter().any(|wo| match wo {
-            Whiteout::Delete(p) => p == path || ancestors.contains(&p.as_str()),
-            Whiteout::Opaque(dir) => dir.is_empty() || ancestors.contains(&dir.as_str()),
-        });
-        if hidden || w.paths.contains(&path_key(path)) {
+        let hidden = w.deleted.contains(file)
+            || above
+                .iter()
+                .any(|k| w.deleted.contains(k) || w.opaque.contains(k))
+            || w.paths.contains(file);
+        if hidden {
             return Some(j);
         }
     }
@@ -190,7 +197,21 @@ pub fn build_scan(
     error: Option<String>,
     assembly: &Assembly<'_>,
 ) -> ImageScan {
-    let subject = identity.subject();
+    let scanner = assembly.secrets;
+    let subject = {
+        let s = identity.subject();
+        Subject {
+            key: scanner.redact_text(&s.key),
+            name: scanner.redact_text(&s.name),
+            ..s
+        }
+    };
+    let history: Vec<String> = stack
+        .history
+        .iter()
+        .map(|h| crate::rules::image::redact_step(scanner, h))
+        .collect();
+    let error = error.map(|e| scanner.redact_text(&e));
     // Files any layer's package database lists are vendor code, wherever
     // they are (see `context`).
     let packaged: std::collections::HashSet<u64> = stack
@@ -206,10 +227,11 @@ pub fn build_scan(
             .diff_id
             .clone()
             .unwrap_or_else(|| format!("(incomplete) {label}"));
-        let created_by = stack.history.get(i).cloned();
+        let created_by = history.get(i).cloned();
         for ph in &w.hits {
             let path = ph.hit.location.clone();
-            let Some(rule) = in_context(&ph.hit, place_of(&path, &packaged)) else {
+            let real = ph.keys.first().copied().unwrap_or_default();
+            let Some(rule) = in_context(&ph.hit, place_of(&path, real, &packaged)) else {
                 continue;
             };
             let hit = Hit {
@@ -234,7 +256,7 @@ pub fn build_scan(
                 layer_index: stack.indexed.then_some(i),
                 created_by: created_by.clone(),
                 removed_in_layer: if stack.indexed {
-                    removed_in(&path, i, &stack.walks)
+                    removed_in(&ph.keys, i, &stack.walks)
                 } else {
                     None
                 },
@@ -278,7 +300,11 @@ pub fn build_scan(
         image: subject.key.clone(),
         subject,
         image_id: identity.image_id.clone(),
-        tags: identity.tags.clone(),
+        tags: identity
+            .tags
+            .iter()
+            .map(|t| scanner.redact_text(t))
+            .collect(),
         layers,
         findings,
         score: explained.score,

@@ -432,6 +432,7 @@ fn cache_records_rebuild_the_same_scan() {
     };
     let assembly = Assembly {
         catalogue: crate::rules::builtin().expect("catalogue"),
+        secrets: crate::secrets::builtin().expect("rules"),
         suppressions: &Default::default(),
         analyzers: reg.versions(),
     };

@@ -14,23 +14,30 @@ use super::context;
 use super::{LayerError, Limits};
 use crate::finding::Hit;
 
-/// A whiteout: a later layer deleting a path, or making a folder opaque.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Whiteout {
-    /// `.wh.NAME`: the path is deleted.
-    Delete(String),
-    /// `.wh..wh..opq`: everything below this folder from earlier layers is hidden.
-    Opaque(String),
-}
-
 /// A finding in one file of one layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathHit {
     /// Id of the analyzer that found it (the cache keeps results per analyzer).
     pub analyzer: &'static str,
     /// What was found; its location is the file's path inside the image,
-    /// without a leading `/`.
+    /// without a leading `/`, with any secret in it redacted.
     pub hit: Hit,
+    /// [`path_keys`] of the file's real path: to tell whether a later layer
+    /// deletes or overwrites it without keeping the name.
+    pub keys: Vec<u64>,
+}
+
+/// Keys of a path and of each folder above it, nearest first, ending with
+/// the root (`""`): what a whiteout or an overwrite is compared with.
+pub fn path_keys(path: &str) -> Vec<u64> {
+    let mut keys = vec![path_key(path)];
+    keys.extend(
+        path.match_indices('/')
+            .rev()
+            .map(|(i, _)| path_key(&path[..i])),
+    );
+    keys.push(path_key(""));
+    keys
 }
 
 /// What a layer walk produced; filled as the walk goes, so a walk that fails
@@ -45,8 +52,11 @@ pub struct LayerWalk {
     pub uncompressed_bytes: u64,
     /// Entries seen.
     pub entries: u64,
-    /// Whiteouts in this layer.
-    pub whiteouts: Vec<Whiteout>,
+    /// Keys of the paths this layer deletes (`.wh.NAME`).
+    pub deleted: HashSet<u64>,
+    /// Keys of the folders this layer makes opaque (`.wh..wh..opq`): what
+    /// earlier layers had below them is hidden. The root is `path_key("")`.
+    pub opaque: HashSet<u64>,
     /// Hashes of every path this layer writes (files, links, folders).
     pub paths: HashSet<u64>,
     /// Findings.
@@ -250,14 +260,14 @@ fn walk_entries<R: Read>(
         };
         if let Some(target) = name.strip_prefix(".wh.") {
             if target == ".wh..opq" {
-                walk.whiteouts.push(Whiteout::Opaque(dir));
+                walk.opaque.insert(path_key(&dir));
             } else {
                 let deleted = if dir.is_empty() {
                     target.to_string()
                 } else {
                     format!("{dir}/{target}")
                 };
-                walk.whiteouts.push(Whiteout::Delete(deleted));
+                walk.deleted.insert(path_key(&deleted));
             }
             continue;
         }

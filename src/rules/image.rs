@@ -94,6 +94,30 @@ pub fn split_build_args(created_by: &str) -> (Vec<EnvVar>, &str) {
     (args, rest)
 }
 
+/// A build step as Dockward shows it: build-arg values that look secret
+/// (by name or format) and any secret in the command redacted. History is
+/// kept raw in facts (the rules need the values' digests); everything shown
+/// goes through here.
+pub fn redact_step(scanner: &crate::secrets::SecretScanner, created_by: &str) -> String {
+    let (args, command) = split_build_args(created_by);
+    if args.is_empty() {
+        return scanner.redact_text(created_by);
+    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| match scanner.classify_env(&a.name, &a.value) {
+            Some(m) => format!("{}={}", a.name, m.redacted),
+            None => scanner.redact_text(&format!("{}={}", a.name, a.value)),
+        })
+        .collect();
+    format!(
+        "|{} {} {}",
+        args.len(),
+        shown.join(" "),
+        scanner.redact_text(command)
+    )
+}
+
 /// `ENV` steps recorded by the classic builder: `/bin/sh -c #(nop)  ENV A=b`.
 fn nop_env(cmd: &str) -> Option<EnvVar> {
     let rest = cmd.split_once("#(nop)")?.1.trim_start();
@@ -181,14 +205,20 @@ fn literal_writes(
         if !scanner.is_secret_file(file) {
             continue;
         }
-        let mut words = write.split_whitespace().skip_while(|w| *w != "echo" && *w != "printf");
+        let mut words = write
+            .split_whitespace()
+            .skip_while(|w| *w != "echo" && *w != "printf");
         if words.next().is_none() {
             continue;
         }
         let value: Vec<&str> = words.filter(|w| !w.starts_with('-')).collect();
         let value = value.join(" ");
         let value = value.trim_matches(|c| c == '"' || c == '\'');
-        if value.is_empty() || value.contains('$') || value.contains('`') || scanner.is_placeholder(value) {
+        if value.is_empty()
+            || value.contains('$')
+            || value.contains('`')
+            || scanner.is_placeholder(value)
+        {
             continue;
         }
         out.push((
@@ -301,7 +331,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, "/tmp/pass.txt");
         assert!(!found[0].1.redacted.contains("mypassword"));
-        let found = literal_writes(scanner, "apt-get update && printf 'Zt8vQ3mK9pW2' | tee -a /run/db.secret");
+        let found = literal_writes(
+            scanner,
+            "apt-get update && printf 'Zt8vQ3mK9pW2' | tee -a /run/db.secret",
+        );
         assert_eq!(found.len(), 1);
         for quiet in [
             "echo $DB_PASSWORD > /tmp/pass.txt",
@@ -312,6 +345,22 @@ mod tests {
         ] {
             assert!(literal_writes(scanner, quiet).is_empty(), "{quiet}");
         }
+    }
+
+    #[test]
+    fn build_steps_are_shown_redacted() {
+        let scanner = crate::secrets::builtin().expect("rules");
+        let step = "|2 NPM_TOKEN=npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 DB_PASS=hunter22 /bin/sh -c curl -u deploy:U3B7dJNZR1GSgM https://x";
+        let shown = redact_step(scanner, step);
+        for secret in ["a1B2c3D4e5F6", "hunter22", "U3B7dJNZR1GSgM"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.starts_with("|2 NPM_TOKEN=npm_… (40 chars) DB_PASS=")
+                && shown.contains("/bin/sh -c curl -u deploy:"),
+            "{shown}"
+        );
+        assert_eq!(redact_step(scanner, "/bin/sh -c make"), "/bin/sh -c make");
     }
 
     #[test]

@@ -164,8 +164,28 @@ impl Catalogue {
     /// secret digest. `None` for a rule the catalogue does not know, a
     /// programming error the catalogue tests catch: such a hit is dropped
     /// rather than shown without a title and a fix.
+    ///
+    /// Every text of the finding passes through the secret rules' redaction
+    /// on the way (location, evidence, the subject's names): a token in a
+    /// folder name, a tag or a mount path is never shown whole.
     pub fn finding(&self, subject: &Subject, hit: Hit) -> Option<Finding> {
         let meta = self.get(hit.rule)?;
+        let (subject, hit) = match crate::secrets::builtin() {
+            Ok(scanner) => (
+                Subject {
+                    key: scanner.redact_text(&subject.key),
+                    name: scanner.redact_text(&subject.name),
+                    ..subject.clone()
+                },
+                Hit {
+                    location: scanner.redact_text(&hit.location),
+                    evidence: scanner.redact_text(&hit.evidence),
+                    ..hit
+                },
+            ),
+            Err(_) => (subject.clone(), hit),
+        };
+        let subject = &subject;
         Some(Finding {
             fingerprint: fingerprint(
                 hit.rule,

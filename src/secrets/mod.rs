@@ -11,12 +11,15 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::finding::Severity;
 
 pub mod assignment;
+mod examples;
 pub mod keys;
+mod value;
+
+pub use value::{digest, entropy, redact};
 
 use assignment::TextKind;
 
@@ -201,49 +204,6 @@ pub struct SecretScanner {
     secret_files: SecretFilesDef,
 }
 
-/// Hex SHA-256 of a secret value with a domain prefix: goes into
-/// fingerprints only, so a rotated secret is a new finding.
-pub fn digest(value: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"dockward-secret-v1\0");
-    h.update(value.as_bytes());
-    hex::encode(&h.finalize()[..16])
-}
-
-/// A preview that identifies a secret without revealing it: up to four
-/// leading characters (fewer for short values) and the length.
-pub fn redact(value: &str) -> String {
-    let n = value.chars().count();
-    let keep = match n {
-        0..=7 => 0,
-        8..=15 => 2,
-        _ => 4,
-    };
-    let head: String = value.chars().take(keep).collect();
-    format!("{head}… ({n} chars)")
-}
-
-/// Shannon entropy of the value's bytes, in bits per byte.
-pub fn entropy(value: &str) -> f64 {
-    let bytes = value.as_bytes();
-    if bytes.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0usize; 256];
-    for b in bytes {
-        counts[*b as usize] += 1;
-    }
-    let len = bytes.len() as f64;
-    counts
-        .iter()
-        .filter(|c| **c > 0)
-        .map(|c| {
-            let p = *c as f64 / len;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// The built-in scanner, compiled once. The embedded rules are checked by
 /// the test suite, so failing to compile them is a build defect; the error
 /// still surfaces as a value for `dockward rules check`.
@@ -345,7 +305,8 @@ impl SecretScanner {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         let f = &self.secret_files;
         !f.exclude.iter().any(|p| path.starts_with(p.as_str()))
-            && (f.names.iter().any(|n| *n == name) || f.suffixes.iter().any(|s| name.ends_with(s.as_str())))
+            && (f.names.iter().any(|n| *n == name)
+                || f.suffixes.iter().any(|s| name.ends_with(s.as_str())))
     }
 
     /// Whether a value is a placeholder or a reference rather than a secret.
@@ -379,6 +340,44 @@ impl SecretScanner {
 
     /// Finds secrets in text from `origin`.
     pub fn scan(&self, text: &str, origin: Origin<'_>) -> Vec<SecretMatch> {
+        let mut out: Vec<SecretMatch> = Vec::new();
+        for (_, m) in self.find(text, origin) {
+            if !out.iter().any(|o| o.digest == m.digest) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    /// `text` with every secret a rule finds in it replaced by its
+    /// [`redact`]ed preview: for build steps, paths, tags and error messages
+    /// before they leave the core.
+    pub fn redact_text(&self, text: &str) -> String {
+        let mut spans: Vec<std::ops::Range<usize>> = self
+            .find(text, Origin::Text)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        spans.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for r in spans {
+            if r.start < at {
+                continue; // inside a span already replaced
+            }
+            out.push_str(&text[at..r.start]);
+            out.push_str(&redact(&text[r.clone()]));
+            at = r.end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// Every accepted match in `text`, with the byte range of its value.
+    fn find(&self, text: &str, origin: Origin<'_>) -> Vec<(std::ops::Range<usize>, SecretMatch)> {
         let mut wanted = vec![false; self.rules.len()];
         for m in self.keywords.find_overlapping_iter(text) {
             wanted[self.keyword_rule[m.pattern().as_usize()]] = true;
@@ -390,7 +389,7 @@ impl SecretScanner {
                 TextKind::of_path(path),
             ),
         };
-        let mut out: Vec<SecretMatch> = Vec::new();
+        let mut out = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !wanted[i] {
                 continue;
@@ -422,18 +421,17 @@ impl SecretScanner {
                         continue;
                     }
                 }
-                let digest = digest(value);
-                if out.iter().any(|o| o.digest == digest) {
-                    continue;
-                }
-                out.push(SecretMatch {
-                    rule_id: rule.id.clone(),
-                    title: rule.title.clone(),
-                    severity: rule.severity,
-                    redacted: redact(value),
-                    digest,
-                    heuristic: rule.heuristic,
-                });
+                out.push((
+                    m.range(),
+                    SecretMatch {
+                        rule_id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        severity: rule.severity,
+                        redacted: redact(value),
+                        digest: digest(value),
+                        heuristic: rule.heuristic,
+                    },
+                ));
             }
         }
         out
@@ -464,42 +462,6 @@ impl SecretScanner {
             digest: digest(v),
             heuristic: true,
         })
-    }
-
-    /// Runs every rule's examples and negative examples, and the env
-    /// examples. Returns one line per failure; empty means all pass.
-    pub fn check_examples(&self) -> Vec<String> {
-        let mut failures = Vec::new();
-        for rule in &self.rules {
-            if rule.examples.is_empty() {
-                failures.push(format!("{}: has no examples", rule.id));
-            }
-            for ex in &rule.examples {
-                if !self.scan_text(ex).iter().any(|m| m.rule_id == rule.id) {
-                    failures.push(format!("{}: example not matched: {ex}", rule.id));
-                }
-            }
-            for ex in &rule.negative_examples {
-                if self.scan_text(ex).iter().any(|m| m.rule_id == rule.id) {
-                    failures.push(format!("{}: negative example matched: {ex}", rule.id));
-                }
-            }
-        }
-        let env = |entry: &String| {
-            let (n, v) = entry.split_once('=').unwrap_or((entry.as_str(), ""));
-            self.classify_env(n, v)
-        };
-        for ex in &self.env_examples {
-            if env(ex).is_none() {
-                failures.push(format!("env: example not matched: {ex}"));
-            }
-        }
-        for ex in &self.env_negative_examples {
-            if env(ex).is_some() {
-                failures.push(format!("env: negative example matched: {ex}"));
-            }
-        }
-        failures
     }
 }
 

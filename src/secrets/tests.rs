@@ -9,7 +9,7 @@ fn scanner() -> &'static SecretScanner {
 fn every_rule_passes_its_examples() {
     let failures = scanner().check_examples();
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(scanner().rules().len() >= 15);
+    assert!(scanner().rules().len() >= 70, "at least 70 rules");
 }
 
 #[test]
@@ -48,4 +48,18 @@ fn rules_file_errors_are_clear() {
 fn same_value_is_reported_once() {
     let t = "A=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab B=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
     assert_eq!(scanner().scan_text(t).len(), 1);
+}
+
+#[test]
+fn redact_text_replaces_every_secret_and_keeps_the_rest() {
+    let t = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
+    let text = format!("/srv/{t}/.env and again {t}; curl -u deploy:U3B7dJNZR1GSgM https://x");
+    let r = scanner().redact_text(&text);
+    assert!(!r.contains(&t[4..]), "{r}");
+    assert!(!r.contains("U3B7dJNZR1GSgM"), "{r}");
+    assert!(
+        r.starts_with("/srv/ghp_… (40 chars)/.env and again ghp_…"),
+        "{r}"
+    );
+    assert_eq!(scanner().redact_text("plain text"), "plain text");
 }

@@ -75,9 +75,11 @@ pub(crate) fn binary_by_name(path: &str) -> bool {
     BINARY_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// The analyzers a scan runs.
+/// The analyzers a scan runs, and the secret rules that redact what they
+/// report about a file (its path).
 pub struct Registry {
     analyzers: Vec<Box<dyn Analyzer>>,
+    scanner: &'static SecretScanner,
 }
 
 impl Registry {
@@ -90,7 +92,13 @@ impl Registry {
                 Box::new(SecretFileAnalyzer::new(scanner)),
                 Box::new(CaCertAnalyzer),
             ],
+            scanner,
         }
+    }
+
+    /// `text` with any secret in it redacted (see [`SecretScanner::redact_text`]).
+    pub fn redact(&self, text: &str) -> String {
+        self.scanner.redact_text(text)
     }
 
     /// The analyzers.

@@ -43,7 +43,11 @@ impl Analyzer for SecretFileAnalyzer {
             return vec![];
         }
         let text = String::from_utf8_lossy(content);
-        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         // One value (or a few `key=value` lines), not a document.
         if lines.is_empty() || lines.len() > 3 {
             return vec![];
@@ -81,7 +85,11 @@ mod tests {
     fn the_deleted_password_file_of_the_field_case() {
         let hits = run("tmp/pass.txt", b"mypassword\n");
         assert_eq!(hits.len(), 1);
-        assert!(!hits[0].evidence.contains("mypassword"), "{}", hits[0].evidence);
+        assert!(
+            !hits[0].evidence.contains("mypassword"),
+            "{}",
+            hits[0].evidence
+        );
         assert!(hits[0].evidence.starts_with("pass.txt holds a value"));
         assert_eq!(run("srv/app/db.secret", b"Zt8vQ3mK9pW2").len(), 1);
     }
@@ -91,8 +99,14 @@ mod tests {
         assert!(run("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n").is_empty());
         assert!(run("tmp/pass.txt", b"changeme\n").is_empty());
         assert!(run("tmp/token", b"").is_empty());
-        assert!(run("app/password.txt", b"a\nb\nc\nd\ne\n").is_empty(), "a document");
+        assert!(
+            run("app/password.txt", b"a\nb\nc\nd\ne\n").is_empty(),
+            "a document"
+        );
         assert!(run("usr/share/doc/x/token", b"Zt8vQ3mK9pW2").is_empty());
-        assert!(run("app/notes.txt", b"Zt8vQ3mK9pW2").is_empty(), "not named like a secret");
+        assert!(
+            run("app/notes.txt", b"Zt8vQ3mK9pW2").is_empty(),
+            "not named like a secret"
+        );
     }
 }
