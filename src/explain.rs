@@ -121,6 +121,57 @@ pub fn counts<'a>(findings: impl IntoIterator<Item = &'a FindingReport>) -> Seve
     )
 }
 
+/// One rule's findings on a subject, as reports group them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleGroup<'a, T> {
+    /// Rule id.
+    pub rule: &'a str,
+    /// Rule title.
+    pub title: &'a str,
+    /// The worst severity among its findings not suppressed (else among all).
+    pub severity: Severity,
+    /// Points of the subject's score due to the rule.
+    pub points: f64,
+    /// Its findings, in the order given.
+    pub items: Vec<&'a T>,
+}
+
+/// Groups findings by rule, worst rule first (severity, then points, then
+/// id). `report` reads each item's finding; items keep their given order
+/// within a group, so callers sort the items first (what matters first).
+pub fn by_rule<'a, T>(
+    items: &'a [T],
+    report: impl Fn(&'a T) -> &'a FindingReport,
+) -> Vec<RuleGroup<'a, T>> {
+    let mut groups: Vec<RuleGroup<'a, T>> = Vec::new();
+    for item in items {
+        let f = report(item);
+        match groups.iter_mut().find(|g| g.rule == f.rule) {
+            Some(g) => {
+                g.points += f.points;
+                if !f.suppressed() && f.severity > g.severity {
+                    g.severity = f.severity;
+                }
+                g.items.push(item);
+            }
+            None => groups.push(RuleGroup {
+                rule: &f.rule,
+                title: &f.title,
+                severity: f.severity,
+                points: f.points,
+                items: vec![item],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.points.total_cmp(&a.points))
+            .then(a.rule.cmp(b.rule))
+    });
+    groups
+}
+
 /// The `--fail-on` decision, the same for every command: whether any
 /// finding the user has not accepted is at least `min`.
 pub fn fails<'a>(

@@ -295,7 +295,10 @@ async fn cached_layer_findings(
             image_id: Some(img.id.clone()),
             name_hint: img.display_name(),
         };
-        if let Some(scan) = scanner.cached_scan(store, &identity, &img.diff_ids).await? {
+        if let Some(scan) = scanner
+            .cached_scan(store, &identity, &img.diff_ids, &[])
+            .await?
+        {
             out.insert(img.id.clone(), scan.store_findings());
         }
     }

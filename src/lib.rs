@@ -10,6 +10,7 @@
 //! `ARCHITECTURE.md` for the map and the layering.
 #![deny(missing_docs)]
 
+pub mod certs;
 pub mod clock;
 pub mod engine;
 pub mod explain;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// Module → the modules it may use. Bottom of the stack first.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
+    ("certs", &["clock"]),
     ("facts", &[]),
     ("finding", &["facts"]),
     ("secrets", &["finding"]),

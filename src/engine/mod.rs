@@ -98,19 +98,6 @@ impl std::fmt::Display for StreamError {
 
 impl std::error::Error for StreamError {}
 
-/// What a layer scan needs to know of an image before reading it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageLayers {
-    /// Image ID.
-    pub id: String,
-    /// `repo:tag` names, sorted.
-    pub tags: Vec<String>,
-    /// Layer diffIDs, bottom first.
-    pub diff_ids: Vec<String>,
-    /// Size in bytes as the engine reports it (about what an export streams).
-    pub size: u64,
-}
-
 /// A connected engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -248,20 +235,29 @@ impl Engine {
         }
     }
 
-    /// ID, tags and layer diffIDs of an image, or `None` when the engine
-    /// does not have it. Enough to find a layer scan in the cache without
-    /// exporting the image.
-    pub async fn image_layers(&self, image: &str) -> Result<Option<ImageLayers>, EngineError> {
-        match self.docker.inspect_image(image).await {
-            Ok(i) => Ok(Some(ImageLayers {
-                id: i.id.unwrap_or_default(),
-                tags: convert::tags(i.repo_tags),
-                diff_ids: i.root_fs.and_then(|r| r.layers).unwrap_or_default(),
-                size: i.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-            })),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(self.api_error(format!("inspecting image {image}"))(e)),
-        }
+    /// Everything the rules know of one image (inspect and history), or
+    /// `None` when the engine does not have it (or it went meanwhile).
+    /// Enough to find a layer scan in the cache without exporting the image.
+    pub async fn image_facts(&self, image: &str) -> Result<Option<ImageFacts>, EngineError> {
+        let (inspect, history) = tokio::join!(
+            self.docker.inspect_image(image),
+            self.docker.image_history(image)
+        );
+        let inspect = match inspect {
+            Ok(i) => i,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(self.api_error(format!("inspecting image {image}"))(e)),
+        };
+        let history = match history {
+            Ok(h) => h,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => {
+                return Err(self.api_error(format!("reading history of image {image}"))(
+                    e,
+                ))
+            }
+        };
+        Ok(Some(convert::image_facts(inspect, history)))
     }
 
     /// The image as a `docker save` tar stream (read-only; nothing is written
@@ -331,25 +327,7 @@ impl Engine {
             .await?;
 
         let images: Vec<ImageFacts> = stream::iter(image_ids)
-            .map(|id| async move {
-                let (inspect, history) = tokio::join!(
-                    self.docker.inspect_image(&id),
-                    self.docker.image_history(&id)
-                );
-                let inspect = match inspect {
-                    Ok(i) => i,
-                    Err(e) if is_not_found(&e) => return Ok(None),
-                    Err(e) => return Err(self.api_error(format!("inspecting image {id}"))(e)),
-                };
-                let history = match history {
-                    Ok(h) => h,
-                    Err(e) if is_not_found(&e) => return Ok(None),
-                    Err(e) => {
-                        return Err(self.api_error(format!("reading history of image {id}"))(e))
-                    }
-                };
-                Ok(Some(convert::image_facts(inspect, history)))
-            })
+            .map(|id| async move { self.image_facts(&id).await })
             .buffer_unordered(CONCURRENCY)
             .try_filter_map(|i| async move { Ok(i) })
             .try_collect()

@@ -54,7 +54,6 @@ const DEPENDENCY_PREFIXES: &[&str] = &[
     "usr/libexec/",
     "usr/include/",
     "usr/local/lib/",
-    "usr/local/share/",
     "usr/local/go/",
     "usr/local/include/",
     "lib/",

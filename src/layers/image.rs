@@ -16,7 +16,9 @@ use super::walk::LayerWalk;
 use super::{LayerError, Limits};
 use crate::engine::Engine;
 use crate::explain::Suppressions;
-use crate::rules::Catalogue;
+use crate::facts::ImageFacts;
+use crate::finding::Finding;
+use crate::rules::{Catalogue, Policy};
 use crate::store::{ScanKind, ScanRun, Store};
 
 /// Everything a layer scan works with: its bounds, the analyzers, the rule
@@ -28,6 +30,8 @@ pub struct Scanner {
     secrets: &'static crate::secrets::SecretScanner,
     catalogue: &'static Catalogue,
     suppressions: Suppressions,
+    /// What the image's configuration is judged by (the stale age).
+    pub policy: Policy,
 }
 
 impl Scanner {
@@ -41,6 +45,7 @@ impl Scanner {
             secrets: rules,
             catalogue,
             suppressions: Suppressions::default(),
+            policy: Policy::now(),
         })
     }
 
@@ -57,6 +62,12 @@ impl Scanner {
     /// The analyzers.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Findings of an image's configuration and history: the inventory's
+    /// image rules, so a scan answers for the whole image.
+    pub fn config_findings(&self, facts: Option<&ImageFacts>) -> Vec<Finding> {
+        facts.map_or_else(Vec::new, |f| self.catalogue.evaluate_image(f, &self.policy))
     }
 
     fn assembly(&self) -> Assembly<'_> {
@@ -87,13 +98,14 @@ impl Scanner {
                     image_id: img.image_id,
                     name_hint: name_hint.to_string(),
                 };
+                let config = self.config_findings(img.facts.as_ref());
                 let stack = LayerStack {
                     labels: img.entries,
                     walks: img.walks,
                     history: img.history,
                     indexed: img.indexed,
                 };
-                build_scan(&identity, &stack, img.error, &self.assembly())
+                build_scan(&identity, &stack, &config, img.error, &self.assembly())
             })
             .collect()
     }
@@ -105,6 +117,7 @@ impl Scanner {
         &self,
         reader: R,
         name_hint: &str,
+        config: &[Finding],
         control: &ScanControl,
     ) -> (ImageScan, Vec<(String, LayerWalk)>) {
         let read = read_archive(reader, &self.limits, &self.registry, control);
@@ -125,7 +138,7 @@ impl Scanner {
                 indexed: img.indexed,
             };
             (
-                build_scan(&identity, &stack, img.error, &self.assembly()),
+                build_scan(&identity, &stack, config, img.error, &self.assembly()),
                 entries,
                 history,
             )
@@ -154,6 +167,7 @@ impl Scanner {
         store: &Store,
         identity: &Identity,
         diff_ids: &[String],
+        config: &[Finding],
     ) -> Result<Option<ImageScan>, LayerError> {
         if diff_ids.is_empty() {
             return Ok(None);
@@ -177,7 +191,7 @@ impl Scanner {
             history: records.iter().map(|r| r.created_by.clone()).collect(),
             indexed: true,
         };
-        let mut scan = build_scan(identity, &stack, None, &self.assembly());
+        let mut scan = build_scan(identity, &stack, config, None, &self.assembly());
         scan.cached = true;
         Ok(Some(scan))
     }
@@ -195,22 +209,23 @@ pub async fn scan_image(
     scanner: Arc<Scanner>,
     control: &ScanControl,
 ) -> Result<ImageScan, LayerError> {
-    let info = engine
-        .image_layers(image)
+    let facts = engine
+        .image_facts(image)
         .await
         .map_err(|e| LayerError::Engine(e.to_string()))?
         .ok_or_else(|| LayerError::NotFound {
             image: image.to_string(),
         })?;
-    control.set_totals(info.size, info.diff_ids.len());
+    control.set_totals(u64::try_from(facts.size).unwrap_or(0), facts.diff_ids.len());
     let identity = Identity {
-        tags: info.tags.clone(),
-        image_id: Some(info.id.clone()),
+        tags: facts.tags.clone(),
+        image_id: Some(facts.id.clone()),
         name_hint: image.to_string(),
     };
+    let config = scanner.config_findings(Some(&facts));
     if let Some(store) = store {
         if let Some(scan) = scanner
-            .cached_scan(store, &identity, &info.diff_ids)
+            .cached_scan(store, &identity, &facts.diff_ids, &config)
             .await?
         {
             control.finish();
@@ -223,7 +238,7 @@ pub async fn scan_image(
     let blocking_scanner = scanner.clone();
     let (scan, layers) = tokio::task::spawn_blocking(move || {
         let sync = tokio_util::io::SyncIoBridge::new(reader);
-        blocking_scanner.scan_archive_layers(sync, &name, &blocking_control)
+        blocking_scanner.scan_archive_layers(sync, &name, &config, &blocking_control)
     })
     .await
     .map_err(|e| LayerError::Io(std::io::Error::other(e)))?;

@@ -29,8 +29,9 @@ pub struct LayerInfo {
     pub findings: usize,
 }
 
-/// One finding in a layer: the finding as every report shows it, and where
-/// in the image it is.
+/// One finding about an image: the finding as every report shows it, and,
+/// for a file in a layer, where in the image it is. Findings of the image's
+/// configuration and history (ENV, build steps, user, age) have no layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LayerFinding {
@@ -38,17 +39,21 @@ pub struct LayerFinding {
     #[serde(flatten)]
     #[ts(flatten)]
     pub finding: FindingReport,
-    /// diffID of the layer holding the file.
-    pub layer: String,
+    /// diffID of the layer holding the file; none for a finding of the
+    /// image's configuration or history.
+    pub layer: Option<String>,
     /// Its index (bottom first), when the manifest was read.
     pub layer_index: Option<usize>,
     /// The build step that created the layer.
     pub created_by: Option<String>,
-    /// Path in the image.
-    pub path: String,
+    /// Path of the file in the image (secrets in it redacted).
+    pub path: Option<String>,
     /// Index of a later layer that deletes or overwrites the file: it is
     /// hidden in the running container but still extractable from the image.
     pub removed_in_layer: Option<usize>,
+    /// Whether the file is vendor code (a dependency tree or a packaged
+    /// file) rather than the application's own: shown after the others.
+    pub vendor: bool,
 }
 
 /// The result of scanning one image.
@@ -85,10 +90,17 @@ impl ImageScan {
         self.error.is_some()
     }
 
-    /// The findings as the store records them.
+    /// The findings in layer files (not the configuration's).
+    pub fn layer_findings(&self) -> impl Iterator<Item = &LayerFinding> {
+        self.findings.iter().filter(|f| f.layer.is_some())
+    }
+
+    /// The layer findings as a layer scan records them. (Findings of the
+    /// configuration belong to inventories, which record them.)
     pub fn store_findings(&self) -> Vec<Finding> {
         self.findings
             .iter()
+            .filter(|f| f.layer.is_some())
             .map(|f| {
                 let r = &f.finding;
                 Finding {
@@ -189,11 +201,13 @@ fn in_context(hit: &Hit, place: Place) -> Option<&'static str> {
 
 /// Turns ordered layer walks into a scan: each hit becomes a finding (the
 /// catalogue's one way) located at `layer:<diffID>:<path>`, with its layer,
-/// build step and the later layer that hides it, explained against the
-/// image's score.
+/// build step and the later layer that hides it; with the findings of the
+/// image's configuration (`config`, from the same rules as the inventory),
+/// all explained together against the image's score.
 pub fn build_scan(
     identity: &Identity,
     stack: &LayerStack<'_>,
+    config: &[Finding],
     error: Option<String>,
     assembly: &Assembly<'_>,
 ) -> ImageScan {
@@ -231,7 +245,8 @@ pub fn build_scan(
         for ph in &w.hits {
             let path = ph.hit.location.clone();
             let real = ph.keys.first().copied().unwrap_or_default();
-            let Some(rule) = in_context(&ph.hit, place_of(&path, real, &packaged)) else {
+            let place = place_of(&path, real, &packaged);
+            let Some(rule) = in_context(&ph.hit, place) else {
                 continue;
             };
             let hit = Hit {
@@ -252,7 +267,7 @@ pub fn build_scan(
             // history and suppressions of layer findings carry over.
             finding.location = format!("layer:{diff_id}:/{path}");
             let place = Spot {
-                layer: diff_id.clone(),
+                layer: Some(diff_id.clone()),
                 layer_index: stack.indexed.then_some(i),
                 created_by: created_by.clone(),
                 removed_in_layer: if stack.indexed {
@@ -260,7 +275,8 @@ pub fn build_scan(
                 } else {
                     None
                 },
-                path: format!("/{path}"),
+                path: Some(format!("/{path}")),
+                vendor: place != Place::Application,
             };
             found.push((finding, place));
         }
@@ -272,6 +288,19 @@ pub fn build_scan(
             findings: w.hits.len(),
         });
     }
+    found.extend(config.iter().map(|f| {
+        (
+            f.clone(),
+            Spot {
+                layer: None,
+                layer_index: None,
+                created_by: None,
+                path: None,
+                removed_in_layer: None,
+                vendor: false,
+            },
+        )
+    }));
     // One finding per fingerprint: the same secret at the same place.
     let mut seen = HashMap::new();
     found.retain(|(f, _)| seen.insert(f.fingerprint.clone(), ()).is_none());
@@ -287,6 +316,7 @@ pub fn build_scan(
             created_by: place.created_by,
             path: place.path,
             removed_in_layer: place.removed_in_layer,
+            vendor: place.vendor,
         })
         .collect();
     findings.sort_by(|a, b| {
@@ -317,11 +347,12 @@ pub fn build_scan(
 
 /// Where a finding sits in the image (see [`LayerFinding`]).
 struct Spot {
-    layer: String,
+    layer: Option<String>,
     layer_index: Option<usize>,
     created_by: Option<String>,
-    path: String,
+    path: Option<String>,
     removed_in_layer: Option<usize>,
+    vendor: bool,
 }
 
 /// A layer finding reads as the finding it is (`f.rule`, `f.severity`).

@@ -158,10 +158,14 @@ fn key_deleted_in_a_later_layer_is_still_found() {
         ("image.layer-private-key", Severity::Critical)
     );
     assert_eq!(
-        (f.path.as_str(), f.layer_index, f.removed_in_layer),
+        (
+            f.path.as_deref().unwrap_or(""),
+            f.layer_index,
+            f.removed_in_layer
+        ),
         ("/app/deploy.pem", Some(0), Some(1))
     );
-    assert_eq!(f.layer, s.layers[0].diff_id);
+    assert_eq!(f.layer.as_deref(), Some(s.layers[0].diff_id.as_str()));
     assert!(!f.evidence.contains("MIIE"), "{}", f.evidence);
 }
 
@@ -185,13 +189,13 @@ fn overwritten_and_opaque_folders_count_as_removed() {
     let token = s
         .findings
         .iter()
-        .find(|f| f.path == "/etc/app/token.txt")
+        .find(|f| f.path.as_deref() == Some("/etc/app/token.txt"))
         .expect("token");
     assert_eq!(token.removed_in_layer, Some(1), "overwritten");
     let npmrc = s
         .findings
         .iter()
-        .find(|f| f.path == "/srv/x/.npmrc")
+        .find(|f| f.path.as_deref() == Some("/srv/x/.npmrc"))
         .expect("npmrc");
     assert_eq!(npmrc.removed_in_layer, Some(1), "opaque folder");
 }
@@ -246,7 +250,7 @@ fn decoys_are_not_reported() {
         ),
     ]);
     let s = scan(&legacy(&[l0], "example/decoys:1"));
-    assert!(s.findings.is_empty(), "{:?}", s.findings);
+    assert_eq!(s.layer_findings().count(), 0, "{:?}", s.findings);
 }
 
 #[test]
@@ -314,8 +318,9 @@ fn traversal_and_odd_names_are_data() {
     let l0 = b.into_inner().expect("tar");
     let s = scan(&legacy(&[l0], "example/odd:1"));
     assert_eq!(s.error, None);
-    assert_eq!(s.findings.len(), 1, "{:?}", s.findings);
-    assert_eq!(s.findings[0].path, "/../../etc/evil.pem");
+    let found: Vec<_> = s.layer_findings().collect();
+    assert_eq!(found.len(), 1, "{:?}", s.findings);
+    assert_eq!(found[0].path.as_deref(), Some("/../../etc/evil.pem"));
     assert!(!std::path::Path::new("/etc/evil.pem").exists());
 }
 
@@ -399,6 +404,7 @@ fn cache_records_rebuild_the_same_scan() {
     let (fresh, layers) = scanner.scan_archive_layers(
         &legacy(&[l0, l1], "example/app:1")[..],
         "x",
+        &[],
         &ScanControl::default(),
     );
     let records = cache::to_records(&layers, reg);
@@ -436,7 +442,7 @@ fn cache_records_rebuild_the_same_scan() {
         suppressions: &Default::default(),
         analyzers: reg.versions(),
     };
-    let rebuilt = build_scan(&identity, &stack, None, &assembly);
+    let rebuilt = build_scan(&identity, &stack, &[], None, &assembly);
     assert_eq!(rebuilt.findings, fresh.findings);
     assert_eq!(rebuilt.layers, fresh.layers);
 }
@@ -450,7 +456,9 @@ fn a_layer_whose_first_file_looks_like_json_is_still_scanned() {
     let s = scan(&oci(&[l0], |b: &[u8]| b.to_vec()));
     assert_eq!(s.error, None);
     assert!(
-        s.findings.iter().any(|f| f.path == "/app/deploy.pem"),
+        s.findings
+            .iter()
+            .any(|f| f.path.as_deref() == Some("/app/deploy.pem")),
         "{:?}",
         s.findings
     );
@@ -513,13 +521,19 @@ fn every_image_of_a_multi_image_archive_is_scanned() {
         assert!(
             s.findings
                 .iter()
-                .any(|f| f.path == "/etc/deploy.pem" && f.layer_index == Some(0)),
+                .any(|f| f.path.as_deref() == Some("/etc/deploy.pem") && f.layer_index == Some(0)),
             "the shared layer's key is reported for {}",
             s.image
         );
     }
-    assert!(!scans[0].findings.iter().any(|f| f.path == "/root/.npmrc"));
-    assert!(scans[1].findings.iter().any(|f| f.path == "/root/.npmrc"));
+    assert!(!scans[0]
+        .findings
+        .iter()
+        .any(|f| f.path.as_deref() == Some("/root/.npmrc")));
+    assert!(scans[1]
+        .findings
+        .iter()
+        .any(|f| f.path.as_deref() == Some("/root/.npmrc")));
     // The single-image reader still reports the first image only.
     assert_eq!(scan(&bytes).image, "example/a:1");
 }
@@ -536,7 +550,7 @@ fn progress_counts_bytes_and_layers_and_ends_with_done() {
         sink.lock().expect("lock").push(p);
     });
     control.set_totals(bytes.len() as u64, 2);
-    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &control);
+    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &[], &control);
     assert_eq!(s.error, None);
     let seen = seen.lock().expect("lock");
     let last = seen.last().expect("reports");
@@ -560,7 +574,7 @@ fn a_cancelled_scan_stops_at_its_next_read_and_says_so() {
     let bytes = legacy(&[l0], "example/c:1");
     let control = ScanControl::default();
     control.cancel();
-    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &control);
+    let (s, _) = scanner().scan_archive_layers(&bytes[..], "x", &[], &control);
     assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
     assert!(s.partial());
     assert_eq!(control.bytes(), 0, "nothing read after the cancel");
@@ -585,7 +599,7 @@ fn a_cancelled_scan_stops_at_its_next_read_and_says_so() {
         left: 64 * 1024,
         control: stopper,
     };
-    let (s, _) = scanner().scan_archive_layers(reader, "x", &control);
+    let (s, _) = scanner().scan_archive_layers(reader, "x", &[], &control);
     assert_eq!(s.error.as_deref(), Some("the scan was cancelled"));
     assert!(control.bytes() < bytes.len() as u64);
 }
@@ -624,5 +638,69 @@ fn links_resolve_inside_the_archive_only() {
     assert_eq!(
         r("b1/layer.tar", "/a1/./layer.tar", true).as_deref(),
         Some("a1/layer.tar")
+    );
+}
+
+/// One answer per image: a scan also reports the image's configuration and
+/// history (ENV, build steps, user), with the inventory's fingerprints, and
+/// shows build steps redacted.
+#[test]
+fn a_scan_reports_the_configuration_too_with_the_inventorys_fingerprints() {
+    let l0 = layer(&[("app/main.py", Some(b"print('hi')\n"))]);
+    let diff = format!("sha256:{}", sha(&l0));
+    let cfg = serde_json::to_vec(&serde_json::json!({
+        "rootfs": { "type": "layers", "diff_ids": [diff] },
+        "config": { "Env": [format!("GITHUB_TOKEN={TOKEN}")], "User": "app",
+                    "Healthcheck": { "Test": ["CMD", "true"] } },
+        "history": [{ "created_by": format!("|1 NPM_TOKEN=npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 /bin/sh -c echo {TOKEN} > /dev/null") }],
+    }))
+    .expect("json");
+    let cfg_name = format!("{}.json", sha(&cfg));
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, "aa/layer.tar", &l0);
+    append(&mut b, &cfg_name, &cfg);
+    let manifest = serde_json::json!([{ "Config": cfg_name, "RepoTags": ["example/cfg:1"], "Layers": ["aa/layer.tar"] }]);
+    append(
+        &mut b,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
+    let s = scan(&b.into_inner().expect("tar"));
+    assert_eq!(s.error, None);
+    let env = s
+        .findings
+        .iter()
+        .find(|f| f.rule == "image.env-secret")
+        .expect("ENV secret reported by the scan");
+    assert_eq!(env.layer, None);
+    let subject = crate::finding::Subject::image(
+        &["example/cfg:1".to_string()],
+        s.image_id.as_deref(),
+        "test",
+    );
+    assert_eq!(
+        env.fingerprint,
+        crate::finding::fingerprint(
+            "image.env-secret",
+            &subject,
+            "env:GITHUB_TOKEN",
+            Some(&crate::secrets::digest(TOKEN))
+        ),
+        "the inventory's fingerprint"
+    );
+    assert!(s.findings.iter().any(|f| f.rule == "image.history-secret"));
+    let shown = serde_json::to_string(&s).expect("json");
+    assert!(!shown.contains(&TOKEN[4..]), "{shown}");
+    assert!(
+        !shown.contains("a1B2c3D4e5F6"),
+        "build args redacted: {shown}"
+    );
+    assert!(s.layers[0]
+        .created_by
+        .contains("NPM_TOKEN=npm_… (40 chars)"));
+    assert_eq!(
+        s.store_findings().len(),
+        0,
+        "configuration findings are the inventory's to record"
     );
 }

@@ -224,18 +224,27 @@ pub fn scans(scans: &[&ImageScan], catalogue: &Catalogue) -> Result<String, Repo
                 .removed_in_layer
                 .map(|r| format!("; removed in layer {r} but still extractable"))
                 .unwrap_or_default();
+            let Some(path) = &f.path else {
+                // A finding of the image's configuration: no file.
+                items.push(report_item(
+                    format!("image/{}", uri_part(&s.image)),
+                    &s.image,
+                    &f.finding,
+                ));
+                continue;
+            };
             let mut item = report_item(
                 format!(
                     "image/{}/layer/{layer}{}",
                     uri_part(&s.image),
-                    uri_part(&f.path)
+                    uri_part(path)
                 ),
                 &s.image,
                 &f.finding,
             );
             item.message = format!(
-                "{}: {} at {} in layer {layer}{removed} ({})",
-                s.image, f.title, f.path, f.evidence
+                "{}: {} at {path} in layer {layer}{removed} ({})",
+                s.image, f.title, f.evidence
             );
             items.push(item);
         }
@@ -309,11 +318,12 @@ mod tests {
         let catalogue = crate::rules::builtin().expect("catalogue");
         let finding = |rule: &str, severity, suppressed| LayerFinding {
             finding: report(rule, severity, suppressed),
-            layer: "sha256:ab".into(),
+            layer: Some("sha256:ab".into()),
             layer_index: Some(1),
             created_by: None,
-            path: "/app/key é.pem".into(),
+            path: Some("/app/key é.pem".into()),
             removed_in_layer: Some(2),
+            vendor: false,
         };
         let scan = ImageScan {
             image: "app:1".into(),

@@ -155,30 +155,69 @@ pub fn scan_table(scan: &crate::layers::ImageScan) -> String {
         let _ = writeln!(out, "\nNo findings.");
         return out;
     }
-    let _ = writeln!(out, "\nFINDINGS ({})", scan.findings.len());
-    for f in &scan.findings {
-        let layer = f
-            .layer_index
-            .map(|i| format!("layer {i}"))
-            .unwrap_or_else(|| "layer ?".into());
+    // Grouped by rule, worst first; in a rule, the application's own files
+    // before vendor code, and a few places shown (JSON has them all).
+    let mut ordered: Vec<&crate::layers::LayerFinding> = scan.findings.iter().collect();
+    ordered.sort_by_key(|f| (f.vendor, f.layer.is_some(), f.layer_index, f.path.clone()));
+    let groups = crate::explain::by_rule(&ordered, |f| &f.finding);
+    let _ = writeln!(
+        out,
+        "\nFINDINGS ({} in {} rules; score {})",
+        scan.findings.len(),
+        groups.len(),
+        scan.score
+    );
+    for g in &groups {
+        let folders: std::collections::BTreeSet<&str> = g
+            .items
+            .iter()
+            .filter_map(|f| f.path.as_deref())
+            .map(|p| p.rsplit_once('/').map_or("/", |(d, _)| d))
+            .collect();
+        let places = match (g.items.len(), folders.len()) {
+            (1, _) => String::new(),
+            (n, 0 | 1) => format!(" · {n} places"),
+            (n, d) => format!(" · {n} files in {d} folders"),
+        };
         let _ = writeln!(
             out,
             "  {} {}",
-            tag(f.severity),
-            fit(&f.title, 73).trim_end()
+            tag(g.severity),
+            fit(&format!("{}{places} · {:.1} points", g.title, g.points), 73).trim_end()
         );
-        let _ = writeln!(
-            out,
-            "       {}",
-            fit(&format!("{} in {layer}", f.path), 72).trim_end()
-        );
-        if let Some(r) = f.removed_in_layer {
+        for f in g.items.iter().take(SHOWN_PER_RULE) {
+            let place = match (&f.path, f.layer_index) {
+                (Some(p), Some(i)) => format!("{p} in layer {i}"),
+                (Some(p), None) => format!("{p} in layer ?"),
+                (None, _) => f.location.clone(),
+            };
+            let vendor = if f.vendor { " (dependency)" } else { "" };
             let _ = writeln!(
                 out,
-                "       removed in layer {r}: hidden, but still extractable"
+                "       {}",
+                fit(&format!("{place}{vendor}"), 72).trim_end()
+            );
+            if let Some(r) = f.removed_in_layer {
+                let _ = writeln!(
+                    out,
+                    "         removed in layer {r}: hidden, but still extractable"
+                );
+            }
+            let _ = writeln!(out, "         {}", fit(&f.evidence, 70).trim_end());
+            if let Some(reason) = &f.suppressed_reason {
+                let _ = writeln!(out, "         suppressed: {}", fit(reason, 58).trim_end());
+            }
+        }
+        if g.items.len() > SHOWN_PER_RULE {
+            let _ = writeln!(
+                out,
+                "       … and {} more (--format json lists every one)",
+                g.items.len() - SHOWN_PER_RULE
             );
         }
-        let _ = writeln!(out, "       {}", fit(&f.evidence, 72).trim_end());
     }
     out
 }
+
+/// Places listed under each rule in the table.
+const SHOWN_PER_RULE: usize = 5;

@@ -114,11 +114,11 @@ pub fn key_store(name: &str, bytes: &[u8]) -> Option<&'static str> {
     if (lower.ends_with(".p12") || lower.ends_with(".pfx")) && der {
         return Some("PKCS#12 bundle (private key and certificate)");
     }
-    if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) {
-        return Some("Java keystore (JKS)");
-    }
-    if bytes.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE]) {
-        return Some("Java keystore (JCEKS)");
+    if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) || bytes.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE])
+    {
+        // A truststore (`cacerts`) holds only certificates: a keystore
+        // counts when it holds a private or secret key entry.
+        return java_keystore_has_keys(bytes).then_some("Java keystore with private keys");
     }
     if (lower.ends_with(".jks") || lower.ends_with(".keystore")) && der {
         return Some("Java keystore (PKCS#12)");
@@ -132,6 +132,50 @@ pub fn key_store(name: &str, bytes: &[u8]) -> Option<&'static str> {
         return Some("PuTTY private key (.ppk)");
     }
     None
+}
+
+/// Walks a JKS/JCEKS file's entries (tag 1: private key, 2: trusted
+/// certificate, 3: secret key) until one holds a key; false at the first
+/// thing that does not parse.
+fn java_keystore_has_keys(bytes: &[u8]) -> bool {
+    let mut at: usize = 8; // magic, version
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = bytes.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(s)
+    };
+    let u32_at = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let Some(count) = take(4).map(u32_at) else {
+        return false;
+    };
+    for _ in 0..count.min(100_000) {
+        let Some(tag) = take(4).map(u32_at) else {
+            return false;
+        };
+        if tag == 1 || tag == 3 {
+            return true;
+        }
+        // A trusted certificate: alias, date, certificate type, certificate.
+        let Some(alias) = take(2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            return false;
+        };
+        if take(alias).is_none() || take(8).is_none() {
+            return false;
+        }
+        let Some(kind) = take(2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            return false;
+        };
+        if take(kind).is_none() {
+            return false;
+        }
+        let Some(len) = take(4).map(u32_at) else {
+            return false;
+        };
+        if take(len).is_none() {
+            return false;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -191,9 +235,19 @@ mod tests {
     fn key_stores_by_magic() {
         assert!(key_store("agent/nsusercert.p12", &[0x30, 0x82, 0x0a]).is_some());
         assert!(key_store("readme.p12", b"not der").is_none());
+        let mut truststore = vec![0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2, 0, 0, 0, 1];
+        truststore.extend([0, 0, 0, 2, 0, 2, b'c', b'a']);
+        truststore.extend([0; 8]);
+        truststore.extend([0, 5, b'X', b'.', b'5', b'0', b'9', 0, 0, 0, 3, 1, 2, 3]);
         assert_eq!(
-            key_store("app/keys.bin", &[0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]),
-            Some("Java keystore (JKS)")
+            key_store("etc/ssl/certs/java/cacerts", &truststore),
+            None,
+            "certificates only"
+        );
+        let keystore = [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1];
+        assert_eq!(
+            key_store("app/server.jks", &keystore),
+            Some("Java keystore with private keys")
         );
         assert!(key_store(
             "x.kdbx",

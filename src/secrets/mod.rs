@@ -305,8 +305,7 @@ impl SecretScanner {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         let f = &self.secret_files;
         !f.exclude.iter().any(|p| path.starts_with(p.as_str()))
-            && (f.names.contains(&name)
-                || f.suffixes.iter().any(|s| name.ends_with(s.as_str())))
+            && (f.names.contains(&name) || f.suffixes.iter().any(|s| name.ends_with(s.as_str())))
     }
 
     /// Whether a value is a placeholder or a reference rather than a secret.

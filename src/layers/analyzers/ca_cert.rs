@@ -3,30 +3,15 @@
 //! the organisation's proxy to anyone who pulls the image.
 
 use super::Analyzer;
+use crate::certs;
 use crate::finding::{Hit, Severity};
 use crate::secrets;
 
 /// Reports CA certificates added to an image, naming TLS-inspection vendors.
 pub struct CaCertAnalyzer;
 
-/// Names in a TLS-inspection (intercepting proxy) vendor's CA.
-const TLS_INSPECTION_VENDORS: &[(&str, &str)] = &[
-    ("netskope", "Netskope"),
-    ("goskope", "Netskope"),
-    ("zscaler", "Zscaler"),
-    ("palo alto", "Palo Alto Networks"),
-    ("fortinet", "Fortinet"),
-    ("fortigate", "Fortinet"),
-    ("forcepoint", "Forcepoint"),
-    ("blue coat", "Blue Coat / Symantec"),
-    ("cisco umbrella", "Cisco Umbrella"),
-    ("sophos", "Sophos"),
-    ("menlo security", "Menlo Security"),
-    ("iboss", "iboss"),
-    ("check point", "Check Point"),
-];
-
-/// Distribution and library bundles: expected, not reported.
+/// Distribution trust bundles: read as bundles (what they hold beyond the
+/// public roots is reported once, for the whole file).
 const BUNDLE_PATHS: &[&str] = &[
     "etc/ssl/certs/ca-certificates.crt",
     "etc/ssl/cert.pem",
@@ -38,7 +23,8 @@ const BUNDLE_PATHS: &[&str] = &[
     "etc/ca-certificates/extracted/",
 ];
 
-/// A file with more certificates than this is a bundle, not an addition.
+/// A file with more certificates than this is a bundle (`certifi`'s
+/// `cacert.pem`, a Java `cacerts` export), not one addition.
 const BUNDLE_SIZE: usize = 20;
 
 impl Analyzer for CaCertAnalyzer {
@@ -46,16 +32,17 @@ impl Analyzer for CaCertAnalyzer {
         "ca-certificates"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str, size: u64) -> bool {
         let lower = path.to_ascii_lowercase();
         size > 0
-            && size <= 1 << 20
-            && !BUNDLE_PATHS.iter().any(|b| lower.starts_with(b))
-            && [".pem", ".crt", ".cer", ".cert"]
-                .iter()
-                .any(|e| lower.ends_with(e))
+            && size <= 4 << 20
+            && !lower.starts_with("usr/share/ca-certificates/mozilla/")
+            && (BUNDLE_PATHS.iter().any(|b| lower.starts_with(b))
+                || [".pem", ".crt", ".cer", ".cert"]
+                    .iter()
+                    .any(|e| lower.ends_with(e)))
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit> {
         if !content
@@ -64,46 +51,71 @@ impl Analyzer for CaCertAnalyzer {
         {
             return vec![];
         }
-        let mut certs = Vec::new();
-        for pem in x509_parser::pem::Pem::iter_from_buffer(content) {
-            let Ok(pem) = pem else { break };
-            if pem.label != "CERTIFICATE" {
-                continue;
-            }
-            if let Ok(x509) = pem.parse_x509() {
-                if x509.is_ca() || x509.subject() == x509.issuer() {
-                    let not_after = x509.validity().not_after.to_datetime().date().to_string();
-                    certs.push((
-                        x509.subject().to_string(),
-                        x509.issuer().to_string(),
-                        not_after,
-                        pem.contents.clone(),
-                    ));
-                }
-            }
-            if certs.len() > BUNDLE_SIZE {
-                return vec![];
-            }
+        let certs = certs::pem_certificates(content);
+        let lower = path.to_ascii_lowercase();
+        let bundle = certs.len() > BUNDLE_SIZE || BUNDLE_PATHS.iter().any(|b| lower.starts_with(b));
+        // Public web roots are what every image trusts: only the others
+        // say something about this one.
+        let added: Vec<&certs::CertSummary> = certs
+            .iter()
+            .map(|(_, s)| s)
+            .filter(|s| s.ca && !s.public_root)
+            .collect();
+        if added.is_empty() {
+            return vec![];
         }
-        certs
+        let severity = |vendor: bool| {
+            if vendor {
+                Severity::Low
+            } else {
+                Severity::Info
+            }
+        };
+        if bundle {
+            // A trust bundle (after `update-ca-certificates`, or a CA
+            // appended to it): one finding naming what is not public.
+            let vendor = added.iter().find_map(|s| s.vendor);
+            let mut names: Vec<String> = added
+                .iter()
+                .map(|s| match s.vendor {
+                    Some(v) => format!("{} ({v})", s.subject),
+                    None => s.subject.clone(),
+                })
+                .collect();
+            names.sort();
+            let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+            let more = names.len().saturating_sub(shown.len());
+            let evidence = format!(
+                "trust bundle with {} of {} certificates not among the public roots: {}{}",
+                added.len(),
+                certs.len(),
+                shown.join("; "),
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+            let mut fingerprints: Vec<&str> = added.iter().map(|s| s.sha256.as_str()).collect();
+            fingerprints.sort_unstable();
+            return vec![Hit::new("image.layer-ca-certificate", path, evidence)
+                .severity(severity(vendor.is_some()))
+                .secret(secrets::digest(&fingerprints.concat()))];
+        }
+        added
             .into_iter()
-            .map(|(subject, issuer, not_after, der)| {
-                let lower = format!("{subject} {issuer}").to_ascii_lowercase();
-                let vendor = TLS_INSPECTION_VENDORS
-                    .iter()
-                    .find(|(needle, _)| lower.contains(needle))
-                    .map(|(_, name)| *name);
-                let evidence = match vendor {
-                    Some(v) => format!("TLS-inspection CA ({v}): {subject}; expires {not_after}"),
-                    None => format!("CA {subject}, issued by {issuer}; expires {not_after}"),
+            .map(|s| {
+                let expires = s.not_after.get(..10).unwrap_or(&s.not_after);
+                let evidence = match s.vendor {
+                    Some(v) => format!("TLS-inspection CA ({v}): {}; expires {expires}", s.subject),
+                    None => format!(
+                        "CA {}, issued by {}; expires {expires}",
+                        s.subject, s.issuer
+                    ),
                 };
                 Hit::new("image.layer-ca-certificate", path, evidence)
-                    .severity(if vendor.is_some() {
-                        Severity::Low
-                    } else {
-                        Severity::Info
-                    })
-                    .secret(secrets::digest(&hex::encode(&der)))
+                    .severity(severity(s.vendor.is_some()))
+                    .secret(secrets::digest(&s.sha256))
             })
             .collect()
     }

@@ -235,22 +235,44 @@ mod tests {
         );
     }
 
-    #[test]
-    fn leaf_certificates_bundles_and_distribution_files_are_not_reported() {
-        assert!(run("app/tls/server.crt", &cert("leaf.pem")).is_empty());
-        let mut bundle = Vec::new();
-        for _ in 0..25 {
-            bundle.extend(cert("corp-ca.pem"));
+    /// Public roots as PEM, as a distribution bundle holds them.
+    fn public_bundle(n: usize) -> Vec<u8> {
+        use base64::Engine as _;
+        let mut out = Vec::new();
+        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().take(n) {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+            out.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+            for line in b64.as_bytes().chunks(64) {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            }
+            out.extend_from_slice(b"-----END CERTIFICATE-----\n");
         }
+        out
+    }
+
+    #[test]
+    fn leaf_certificates_and_public_roots_are_not_reported() {
+        assert!(run("app/tls/server.crt", &cert("leaf.pem")).is_empty());
+        assert!(run("app/certifi/cacert.pem", &public_bundle(40)).is_empty());
+        assert!(run("etc/ssl/certs/ca-certificates.crt", &public_bundle(40)).is_empty());
+    }
+
+    #[test]
+    fn the_corporate_ca_inside_a_trust_bundle_is_reported_once_naming_the_vendor() {
+        let mut bundle = public_bundle(40);
+        bundle.extend(cert("netskope-ca.pem"));
+        let hits = run("etc/ssl/certs/ca-certificates.crt", &bundle);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Some(Severity::Low));
         assert!(
-            run("app/certifi/cacert.pem", &bundle).is_empty(),
-            "a bundle"
+            hits[0]
+                .evidence
+                .contains("1 of 41 certificates not among the public roots")
+                && hits[0].evidence.contains("(Netskope)"),
+            "{}",
+            hits[0].evidence
         );
-        assert!(run(
-            "etc/ssl/certs/ca-certificates.crt",
-            &cert("netskope-ca.pem")
-        )
-        .is_empty());
     }
 
     #[test]

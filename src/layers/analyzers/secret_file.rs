@@ -56,6 +56,11 @@ impl Analyzer for SecretFileAnalyzer {
         if lines.iter().all(|l| self.scanner.is_placeholder(l)) || value.len() < 4 {
             return vec![];
         }
+        // A value a secret rule recognises is reported by the secrets
+        // analyzer, with its format; the name adds nothing then.
+        if !self.scanner.scan_text(&value).is_empty() {
+            return vec![];
+        }
         let shown = secrets::redact(lines[0]);
         vec![Hit::new(
             "image.layer-secret-file",

@@ -43,6 +43,67 @@ pub(super) struct ImageConfig {
     pub(super) rootfs: RootFs,
     #[serde(default)]
     pub(super) history: Vec<HistoryEntry>,
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
+    config: Option<RunConfig>,
+}
+
+/// The part of an image config the rules read (`docker inspect`'s `Config`).
+#[derive(Deserialize, Default)]
+struct RunConfig {
+    #[serde(rename = "Env", default)]
+    env: Option<Vec<String>>,
+    #[serde(rename = "User", default)]
+    user: Option<String>,
+    #[serde(rename = "Healthcheck", default)]
+    healthcheck: Option<HealthcheckConfig>,
+}
+
+#[derive(Deserialize)]
+struct HealthcheckConfig {
+    #[serde(rename = "Test", default)]
+    test: Option<Vec<String>>,
+}
+
+impl ImageConfig {
+    /// The facts the image rules read, as the engine's inspect gives them.
+    pub(super) fn facts(
+        &self,
+        id: Option<&str>,
+        tags: &[String],
+        size: u64,
+    ) -> crate::facts::ImageFacts {
+        use crate::facts::{EnvVar, HistoryFact, ImageFacts};
+        let run = self.config.as_ref();
+        let created = self.created.clone().filter(|c| !c.is_empty());
+        ImageFacts {
+            id: id.unwrap_or_default().to_string(),
+            tags: tags.to_vec(),
+            digests: vec![],
+            created_unix: created.as_deref().and_then(crate::clock::parse_unix),
+            created,
+            user: run.and_then(|r| r.user.clone()).unwrap_or_default(),
+            env: run
+                .and_then(|r| r.env.as_ref())
+                .map(|e| e.iter().map(|v| EnvVar::parse(v)).collect())
+                .unwrap_or_default(),
+            healthcheck: run.and_then(|r| r.healthcheck.as_ref()).map(|h| {
+                let test = h.test.clone().unwrap_or_default();
+                !(test.is_empty() || test.first().is_some_and(|t| t == "NONE"))
+            }),
+            history: self
+                .history
+                .iter()
+                .map(|h| HistoryFact {
+                    created_by: h.created_by.clone(),
+                    empty_layer: h.empty_layer,
+                })
+                .collect(),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            diff_ids: self.rootfs.diff_ids.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

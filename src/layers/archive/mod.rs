@@ -42,6 +42,8 @@ pub(super) struct ArchiveImage<'a> {
     pub(super) indexed: bool,
     /// Why the scan of this image is partial, if it is.
     pub(super) error: Option<String>,
+    /// What the image rules read, from its config, when it was in the archive.
+    pub(super) facts: Option<crate::facts::ImageFacts>,
 }
 
 /// Reads a whole archive, walking each layer with the registry's analyzers.
@@ -118,7 +120,12 @@ impl ArchiveRead {
                         );
                     }
                 }
+                let tags: Vec<String> = layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default();
+                let image_id = layout.as_ref().and_then(|l| l.image_id.clone());
+                let size = ordered.iter().map(|(_, w)| w.uncompressed_bytes).sum();
+                let facts = config.map(|c| c.facts(image_id.as_deref(), &tags, size));
                 ArchiveImage {
+                    facts,
                     tags: layout.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
                     image_id: layout.as_ref().and_then(|l| l.image_id.clone()),
                     entries: ordered.iter().map(|(e, _)| *e).collect(),

@@ -2,14 +2,16 @@
 import type { Severity } from "./Severity";
 
 /**
- * One finding in a layer: the finding as every report shows it, and where
- * in the image it is.
+ * One finding about an image: the finding as every report shows it, and,
+ * for a file in a layer, where in the image it is. Findings of the image's
+ * configuration and history (ENV, build steps, user, age) have no layer.
  */
 export type LayerFinding = { 
 /**
- * diffID of the layer holding the file.
+ * diffID of the layer holding the file; none for a finding of the
+ * image's configuration or history.
  */
-layer: string, 
+layer: string | null, 
 /**
  * Its index (bottom first), when the manifest was read.
  */
@@ -19,14 +21,19 @@ layer_index: number | null,
  */
 created_by: string | null, 
 /**
- * Path in the image.
+ * Path of the file in the image (secrets in it redacted).
  */
-path: string, 
+path: string | null, 
 /**
  * Index of a later layer that deletes or overwrites the file: it is
  * hidden in the running container but still extractable from the image.
  */
 removed_in_layer: number | null, 
+/**
+ * Whether the file is vendor code (a dependency tree or a packaged
+ * file) rather than the application's own: shown after the others.
+ */
+vendor: boolean, 
 /**
  * Stable fingerprint.
  */
