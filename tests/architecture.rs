@@ -20,7 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "layers",
         &[
-            "engine", "explain", "facts", "finding", "rules", "secrets", "store",
+            "certs", "clock", "engine", "explain", "facts", "finding", "rules", "secrets", "store",
         ],
     ),
     (
