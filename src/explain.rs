@@ -149,9 +149,6 @@ pub fn by_rule<'a, T>(
         match groups.iter_mut().find(|g| g.rule == f.rule) {
             Some(g) => {
                 g.points += f.points;
-                if !f.suppressed() && f.severity > g.severity {
-                    g.severity = f.severity;
-                }
                 g.items.push(item);
             }
             None => groups.push(RuleGroup {
@@ -162,6 +159,19 @@ pub fn by_rule<'a, T>(
                 items: vec![item],
             }),
         }
+    }
+    for g in &mut groups {
+        let open = g
+            .items
+            .iter()
+            .map(|i| report(i))
+            .filter(|f| !f.suppressed());
+        let all = g.items.iter().map(|i| report(i));
+        g.severity = open
+            .map(|f| f.severity)
+            .max()
+            .or_else(|| all.map(|f| f.severity).max())
+            .unwrap_or(Severity::Info);
     }
     groups.sort_by(|a, b| {
         b.severity

@@ -61,21 +61,75 @@ fn trend_svg(o: &Overview) -> Markup {
     }
 }
 
-fn finding(f: &FindingRow, catalogue: &Catalogue) -> Markup {
+/// Places listed before the rest of a rule's places fold away.
+const SHOWN: usize = 5;
+
+/// One rule's open findings on one subject: why and fix once, each place
+/// with its evidence, the first few shown and the rest folded.
+fn rule_group(subject: &str, items: &[&FindingRow], catalogue: &Catalogue) -> Markup {
+    let f = items[0];
     let meta = catalogue.get(&f.rule);
+    let worst = items.iter().map(|i| i.severity).max().unwrap_or(f.severity);
+    let place = |i: &FindingRow| {
+        html! {
+            li {
+                code { (i.location) } " " span.muted { (i.evidence) }
+                " " span.muted { "(" (i.state.as_str()) ", first seen " (i.first_seen_at) ", fingerprint " code { (i.fingerprint) } ")" }
+            }
+        }
+    };
     html! {
-        article data-rule=(f.rule) {
-            span class=(format!("sev s-{}", f.severity.as_str())) { (f.severity.as_str()) }
-            " " b { (f.title) } " · " (f.subject) " "
-            span.muted { "(" (f.state.as_str()) ")" }
-            br;
-            code { (f.location) } " " span.muted { (f.evidence) }
+        article data-rule=(f.rule) data-count=(items.len()) {
+            span class=(format!("sev s-{}", worst.as_str())) { (worst.as_str()) }
+            " " b { (f.title) } " · " (subject)
+            @if items.len() > 1 { " " span.muted { "· " (items.len()) " places" } }
             @if let Some(m) = meta {
                 p { b { "Why:" } " " (prose(&m.why)) }
                 p { b { "Fix:" } " " (prose(&m.fix)) }
             }
-            p.muted {
-                (f.rule) " · first seen " (f.first_seen_at) " · fingerprint " code { (f.fingerprint) }
+            ul {
+                @for i in items.iter().take(SHOWN) { (place(i)) }
+            }
+            @if items.len() > SHOWN {
+                details {
+                    summary { (items.len() - SHOWN) " more" }
+                    ul { @for i in items.iter().skip(SHOWN) { (place(i)) } }
+                }
+            }
+            p.muted { (f.rule) }
+        }
+    }
+}
+
+/// Rows grouped by `key`, groups in first-seen order.
+fn group_by<'a>(
+    rows: &[&'a FindingRow],
+    key: impl Fn(&FindingRow) -> &str,
+) -> Vec<Vec<&'a FindingRow>> {
+    let mut groups: Vec<Vec<&FindingRow>> = Vec::new();
+    for f in rows {
+        match groups.iter_mut().find(|g| key(g[0]) == key(f)) {
+            Some(g) => g.push(f),
+            None => groups.push(vec![f]),
+        }
+    }
+    // Worst first, then by name.
+    groups.sort_by(|a, b| {
+        let worst = |g: &[&FindingRow]| g.iter().map(|f| f.severity).max();
+        worst(b)
+            .cmp(&worst(a))
+            .then_with(|| key(a[0]).cmp(key(b[0])))
+    });
+    groups
+}
+
+/// Open findings grouped by subject, then by rule, worst first.
+fn grouped(open: &[&FindingRow], catalogue: &Catalogue) -> Markup {
+    html! {
+        @for subject in group_by(open, |f| &f.subject) {
+            h3 { (subject[0].subject) }
+            @for items in group_by(&subject, |f| &f.rule) {
+                (rule_group(&subject[0].subject, &items, catalogue))
             }
         }
     }
@@ -139,7 +193,7 @@ pub fn render(data: &ReportData, catalogue: &Catalogue) -> String {
                     }
                 }
                 h2 { "Open findings (" (open.len()) ")" }
-                @for f in &open { (finding(f, catalogue)) }
+                (grouped(&open, catalogue))
                 @if open.is_empty() { p { "No open findings." } }
             }
         }
