@@ -131,6 +131,24 @@ pub struct MountFact {
     pub destination: String,
     /// Whether the container can write to it.
     pub writable: bool,
+    /// For a named volume: its name.
+    pub volume: Option<String>,
+    /// For a named volume whose local driver binds a host folder
+    /// (`--opt o=bind --opt device=…`): that folder, which the mount
+    /// exposes exactly as a bind mount would.
+    pub bind_device: Option<String>,
+}
+
+impl MountFact {
+    /// The host path the container sees through this mount, if any: a bind
+    /// mount's source, or the folder a volume's local driver binds.
+    pub fn host_path(&self) -> Option<&str> {
+        match self.kind {
+            MountKind::Bind => Some(&self.source),
+            MountKind::Volume => self.bind_device.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// One published port.

@@ -91,6 +91,25 @@ fn inventory_reports_every_risky_setting_on_a_real_engine() {
         "read-only socket is still critical"
     );
 
+    // A volume bound to ~/.ssh by its driver, and ~/.npmrc alone: both
+    // judged as the host paths they expose.
+    let volumes = c("volumes");
+    let evidence: Vec<&str> = volumes["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "container.sensitive-mount")
+        .filter_map(|f| f["evidence"].as_str())
+        .collect();
+    assert!(
+        evidence.iter().any(|e| e.contains("binds /home/dev/.ssh")),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence.iter().any(|e| e.contains("/home/dev/.npmrc")),
+        "{evidence:?}"
+    );
+
     let mounts = c("mounts");
     assert!(
         has(mounts, "container.sensitive-mount", "critical"),

@@ -40,6 +40,8 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
             source: m.source.unwrap_or_default(),
             destination: m.destination.unwrap_or_default(),
             writable: m.rw.unwrap_or(true),
+            volume: m.name.filter(|n| !n.is_empty()),
+            bind_device: None,
         })
         .collect();
     // PortBindings is what the user asked for; it is set before the
@@ -115,6 +117,19 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
         cpu_quota: host.cpu_quota.unwrap_or(0),
         pids_limit: host.pids_limit,
     }
+}
+
+/// The host folder a volume's local driver binds (`o=bind`, `device=…`),
+/// from `GET /volumes/{name}`.
+pub fn volume_bind_device(v: &bollard::models::Volume) -> Option<String> {
+    if v.driver != "local" {
+        return None;
+    }
+    let o = v.options.get("o")?;
+    let device = v.options.get("device")?;
+    o.split(',')
+        .any(|opt| opt.trim() == "bind" || opt.trim() == "rbind")
+        .then(|| device.clone())
 }
 
 /// Names the engine gives (tags, container names) as Dockward shows them:
@@ -193,5 +208,19 @@ mod tests {
     fn capabilities_are_normalised() {
         assert_eq!(cap_name("cap_sys_admin"), "SYS_ADMIN");
         assert_eq!(cap_name("NET_ADMIN"), "NET_ADMIN");
+    }
+
+    #[test]
+    fn a_local_volume_bound_to_a_folder_names_it() {
+        let v: bollard::models::Volume = serde_json::from_str(
+            r#"{"Name":"keys","Driver":"local","Mountpoint":"/var/lib/docker/volumes/keys/_data","Labels":{},"Scope":"local","Options":{"type":"none","o":"bind","device":"/home/dev/.ssh"}}"#,
+        )
+        .expect("json");
+        assert_eq!(volume_bind_device(&v).as_deref(), Some("/home/dev/.ssh"));
+        let plain: bollard::models::Volume = serde_json::from_str(
+            r#"{"Name":"data","Driver":"local","Mountpoint":"/x","Labels":{},"Scope":"local","Options":{}}"#,
+        )
+        .expect("json");
+        assert_eq!(volume_bind_device(&plain), None);
     }
 }

@@ -260,6 +260,44 @@ impl Engine {
         Ok(Some(convert::image_facts(inspect, history)))
     }
 
+    /// Fills in, for containers' named volumes, the host folder a local
+    /// driver binds (read from `GET /volumes/{name}`): such a volume exposes
+    /// that folder like a bind mount. A volume removed meanwhile is skipped.
+    async fn resolve_volume_binds(
+        &self,
+        containers: &mut [ContainerFacts],
+    ) -> Result<(), EngineError> {
+        let mut names: Vec<String> = containers
+            .iter()
+            .flat_map(|c| c.mounts.iter())
+            .filter(|m| m.kind == crate::facts::MountKind::Volume)
+            .filter_map(|m| m.volume.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        let devices: Vec<(String, Option<String>)> = stream::iter(names)
+            .map(|name| async move {
+                match self.docker.inspect_volume(&name).await {
+                    Ok(v) => Ok((name, convert::volume_bind_device(&v))),
+                    Err(e) if is_not_found(&e) => Ok((name, None)),
+                    Err(e) => Err(self.api_error(format!("inspecting volume {name}"))(e)),
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        for c in containers.iter_mut() {
+            for m in &mut c.mounts {
+                if let Some((_, device)) =
+                    devices.iter().find(|(n, _)| Some(n) == m.volume.as_ref())
+                {
+                    m.bind_device = device.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The image as a `docker save` tar stream (read-only; nothing is written
     /// to disk). A failure mid-stream surfaces as an I/O error naming the engine.
     pub fn export(&self, image: &str) -> impl tokio::io::AsyncRead + Send + Unpin + 'static {
@@ -325,6 +363,9 @@ impl Engine {
             .try_filter_map(|c| async move { Ok(c) })
             .try_collect()
             .await?;
+
+        let mut containers = containers;
+        self.resolve_volume_binds(&mut containers).await?;
 
         let images: Vec<ImageFacts> = stream::iter(image_ids)
             .map(|id| async move { self.image_facts(&id).await })

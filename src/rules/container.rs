@@ -85,15 +85,25 @@ fn mount_evidence(source: &str, destination: &str, writable: bool) -> String {
     )
 }
 
+/// A mount's host side as shown: the path, or the volume and the folder
+/// its driver binds.
+fn host_side(m: &crate::facts::MountFact, path: &str) -> String {
+    match (&m.kind, &m.volume) {
+        (MountKind::Volume, Some(name)) => format!("volume {name} (binds {path})"),
+        _ => path.to_string(),
+    }
+}
+
 fn docker_socket(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
     c.mounts
         .iter()
-        .filter(|m| m.kind == MountKind::Bind && is_engine_socket(&m.source))
-        .map(|m| {
+        .filter_map(|m| Some((m, m.host_path()?)))
+        .filter(|(_, path)| is_engine_socket(path))
+        .map(|(m, path)| {
             Hit::new(
                 "container.docker-socket",
                 format!("mount:{}", m.destination),
-                mount_evidence(&m.source, &m.destination, m.writable),
+                mount_evidence(&host_side(m, path), &m.destination, m.writable),
             )
         })
         .collect()
@@ -102,16 +112,17 @@ fn docker_socket(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> V
 fn sensitive_mount(c: &ContainerFacts, _: Option<&ImageFacts>, cat: &Catalogue) -> Vec<Hit> {
     c.mounts
         .iter()
-        .filter(|m| m.kind == MountKind::Bind && !is_engine_socket(&m.source))
-        .filter_map(|m| {
-            let found = cat.sensitive_paths.check(&m.source, m.writable)?;
+        .filter_map(|m| Some((m, m.host_path()?)))
+        .filter(|(_, path)| !is_engine_socket(path))
+        .filter_map(|(m, path)| {
+            let found = cat.sensitive_paths.check(path, m.writable)?;
             Some(
                 Hit::new(
                     "container.sensitive-mount",
                     format!("mount:{}", m.destination),
                     format!(
                         "{}: {}",
-                        mount_evidence(&m.source, &m.destination, m.writable),
+                        mount_evidence(&host_side(m, path), &m.destination, m.writable),
                         found.describe()
                     ),
                 )
@@ -125,17 +136,15 @@ fn writable_bind_mount(c: &ContainerFacts, _: Option<&ImageFacts>, cat: &Catalog
     // Sensitive and socket mounts already have their own, stronger finding.
     c.mounts
         .iter()
-        .filter(|m| {
-            m.kind == MountKind::Bind
-                && m.writable
-                && !is_engine_socket(&m.source)
-                && cat.sensitive_paths.check(&m.source, true).is_none()
+        .filter_map(|m| Some((m, m.host_path()?)))
+        .filter(|(m, path)| {
+            m.writable && !is_engine_socket(path) && cat.sensitive_paths.check(path, true).is_none()
         })
-        .map(|m| {
+        .map(|(m, path)| {
             Hit::new(
                 "container.writable-bind-mount",
                 format!("mount:{}", m.destination),
-                mount_evidence(&m.source, &m.destination, true),
+                mount_evidence(&host_side(m, path), &m.destination, true),
             )
         })
         .collect()

@@ -156,3 +156,88 @@ fn root_user_forms() {
     assert!(!is_root_user("1000"));
     assert!(!is_root_user("app:app"));
 }
+
+fn with_mounts(mounts: Vec<crate::facts::MountFact>) -> Vec<crate::Finding> {
+    let mut c = testdata::container("default");
+    c.mounts = mounts;
+    builtin().expect("catalogue").evaluate_container(&c, None)
+}
+
+fn mount(kind: MountKind, source: &str, dest: &str, writable: bool) -> crate::facts::MountFact {
+    crate::facts::MountFact {
+        kind,
+        source: source.into(),
+        destination: dest.into(),
+        writable,
+        volume: None,
+        bind_device: None,
+    }
+}
+
+#[test]
+fn a_single_credential_file_from_a_home_folder_is_a_sensitive_mount() {
+    for file in [
+        ".npmrc",
+        ".netrc",
+        ".git-credentials",
+        ".config/gh/hosts.yml",
+        ".docker/config.json",
+        ".kube/config",
+    ] {
+        let found = with_mounts(vec![mount(
+            MountKind::Bind,
+            &format!("/home/dev/{file}"),
+            "/root/creds",
+            false,
+        )]);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.rule == "container.sensitive-mount" && f.severity >= Severity::High),
+            "{file}: {found:?}"
+        );
+    }
+    assert!(with_mounts(vec![mount(
+        MountKind::Bind,
+        "/Users/dev/Library/Keychains/login.keychain-db",
+        "/k",
+        false
+    )])
+    .iter()
+    .any(|f| f.rule == "container.sensitive-mount" && f.severity == Severity::High));
+}
+
+#[test]
+fn a_volume_whose_driver_binds_a_host_folder_is_judged_by_that_folder() {
+    let mut ssh = mount(
+        MountKind::Volume,
+        "/var/lib/docker/volumes/keys/_data",
+        "/keys",
+        true,
+    );
+    ssh.volume = Some("keys".into());
+    ssh.bind_device = Some("/home/dev/.ssh".into());
+    let found = with_mounts(vec![ssh.clone()]);
+    let f = found
+        .iter()
+        .find(|f| f.rule == "container.sensitive-mount")
+        .expect("sensitive");
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.evidence.contains("volume keys (binds /home/dev/.ssh)"),
+        "{}",
+        f.evidence
+    );
+    // A plain named volume exposes nothing of the host.
+    ssh.bind_device = None;
+    assert!(!with_mounts(vec![ssh])
+        .iter()
+        .any(|f| f.rule.starts_with("container.sensitive")
+            || f.rule == "container.writable-bind-mount"));
+    let mut sock = mount(MountKind::Volume, "", "/sock", false);
+    sock.volume = Some("engine".into());
+    sock.bind_device = Some("/var/run".into());
+    assert!(with_mounts(vec![sock])
+        .iter()
+        .any(|f| f.rule == "container.docker-socket"));
+}
