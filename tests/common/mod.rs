@@ -14,6 +14,14 @@ pub const PLANTED: &[&str] = &[
     "ghp_Q9w8E7r6T5y4U3i2O1p0A9s8D7f6G5h4J3k2",
     "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
     "6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c",
+    // tests/leaks.rs: a build arg, `curl -u`, a bearer header, a label, a
+    // folder named after a token, a value in a file under it.
+    "Hv7mQ2xP9kL4wR8t",
+    "U3B7dJNZR1GSgM",
+    "wUoI145MKBMVOiPpC5WMtyjI3FWJVxokQk38lfXl",
+    "glpat-x7Yz9AbCdEfGh1JkLmNo",
+    "ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA",
+    "Qm4xT9wL2pZ7vK3n",
 ];
 
 /// Whether `bytes` contain any planted secret; names the first found.
