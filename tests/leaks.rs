@@ -41,11 +41,20 @@ RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Q
         .env("DOCKER_BUILDKIT", "0")
         .args(["build", "-q", "--label"])
         .arg(format!("dockward.test={}", fx.label))
-        .args(["--build-arg", "DEPLOY_PASSWORD=Hv7mQ2xP9kL4wR8t", "-t", &image])
+        .args([
+            "--build-arg",
+            "DEPLOY_PASSWORD=Hv7mQ2xP9kL4wR8t",
+            "-t",
+            &image,
+        ])
         .arg(&ctx)
         .output()
         .expect("docker build");
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
 
     let db = dir.path().join("d.db");
     let run = |args: &[&str]| {
@@ -76,7 +85,11 @@ RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Q
         .iter()
         .filter_map(|f| f["rule"].as_str())
         .collect();
-    for rule in ["image.env-secret", "image.history-secret", "image.layer-credential-file"] {
+    for rule in [
+        "image.env-secret",
+        "image.history-secret",
+        "image.layer-credential-file",
+    ] {
         assert!(rules.contains(&rule), "{rule} not found: {rules:?}");
     }
     let history: Vec<&str> = report["findings"]
@@ -86,7 +99,10 @@ RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Q
         .filter(|f| f["rule"] == "image.history-secret")
         .filter_map(|f| f["evidence"].as_str())
         .collect();
-    assert!(history.len() >= 4, "arg, curl -u, bearer, label: {history:?}");
+    assert!(
+        history.len() >= 4,
+        "arg, curl -u, bearer, label: {history:?}"
+    );
     // …and every rendering of them stays redacted.
     for args in [
         &["scan", &image][..],
@@ -107,7 +123,13 @@ RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Q
     }
     for format in ["html", "json", "sarif", "csv"] {
         let out = dir.path().join(format!("report.{format}"));
-        run(&["report", "--format", format, "--out", out.to_str().expect("utf8")]);
+        run(&[
+            "report",
+            "--format",
+            format,
+            "--out",
+            out.to_str().expect("utf8"),
+        ]);
         let bytes = std::fs::read(&out).expect("report");
         assert_eq!(common::leaked(&bytes), None, "{format} report");
     }

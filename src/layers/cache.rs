@@ -19,6 +19,9 @@ pub const WALK_VERSION: i64 = 2;
 struct StoredWhiteouts {
     deleted: Vec<u64>,
     opaque: Vec<u64>,
+    /// Entries whose names were too long to analyse (shown in results).
+    #[serde(default)]
+    skipped_long_names: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -63,6 +66,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
             let whiteouts = StoredWhiteouts {
                 deleted: sorted(&w.deleted),
                 opaque: sorted(&w.opaque),
+                skipped_long_names: w.skipped_long_names,
             };
             let paths = key_bytes(&w.paths);
             let packaged = key_bytes(&w.packaged);
@@ -114,6 +118,7 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
             let mut w = LayerWalk {
                 diff_id: Some(r.diff_id.clone()),
                 uncompressed_bytes: u64::try_from(r.size).unwrap_or(0),
+                skipped_long_names: whiteouts.skipped_long_names,
                 deleted: whiteouts.deleted.into_iter().collect(),
                 opaque: whiteouts.opaque.into_iter().collect(),
                 paths: keys(&r.paths),

@@ -76,6 +76,7 @@ impl Scanner {
             secrets: self.secrets,
             suppressions: &self.suppressions,
             analyzers: self.registry.versions(),
+            max_path_len: self.limits.max_path_len,
         }
     }
 

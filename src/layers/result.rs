@@ -78,6 +78,8 @@ pub struct ImageScan {
     pub counts: SeverityCounts,
     /// Set when the scan stopped early: findings made until then are kept.
     pub error: Option<String>,
+    /// What was read but not analysed, and why (empty: every file was).
+    pub not_analysed: Vec<String>,
     /// `id@version` of the analyzers used.
     pub analyzers: String,
     /// Whether every layer's results came from the cache (the image was not read).
@@ -161,6 +163,8 @@ pub struct Assembly<'a> {
     pub suppressions: &'a Suppressions,
     /// `id@version` of the analyzers that made the walks.
     pub analyzers: String,
+    /// The longest entry name analysed (see [`super::Limits::max_path_len`]).
+    pub max_path_len: usize,
 }
 
 /// Index of the first later layer that deletes or overwrites the file
@@ -326,7 +330,16 @@ pub fn build_scan(
             .then(a.layer_index.cmp(&b.layer_index))
             .then(a.path.cmp(&b.path))
     });
+    let long_names: u64 = stack.walks.iter().map(|w| w.skipped_long_names).sum();
+    let mut not_analysed = Vec::new();
+    if long_names > 0 {
+        not_analysed.push(format!(
+            "{long_names} entries with names over {} bytes were not analysed",
+            assembly.max_path_len
+        ));
+    }
     ImageScan {
+        not_analysed,
         image: subject.key.clone(),
         subject,
         image_id: identity.image_id.clone(),

@@ -441,6 +441,7 @@ fn cache_records_rebuild_the_same_scan() {
         secrets: crate::secrets::builtin().expect("rules"),
         suppressions: &Default::default(),
         analyzers: reg.versions(),
+        max_path_len: 4096,
     };
     let rebuilt = build_scan(&identity, &stack, &[], None, &assembly);
     assert_eq!(rebuilt.findings, fresh.findings);
@@ -703,4 +704,19 @@ fn a_scan_reports_the_configuration_too_with_the_inventorys_fingerprints() {
         0,
         "configuration findings are the inventory's to record"
     );
+}
+
+/// Regression (issue 11): names over the limit were skipped without a word.
+#[test]
+fn entries_with_overlong_names_are_counted_and_shown() {
+    let long = format!("app/{}/key.pem", "d".repeat(5000));
+    let l0 = layer(&[(long.as_str(), Some(KEY)), ("app/ok.pem", Some(KEY))]);
+    let s = scan(&legacy(&[l0], "example/long:1"));
+    assert_eq!(s.error, None);
+    assert_eq!(s.layer_findings().count(), 1, "the short name is analysed");
+    assert_eq!(
+        s.not_analysed,
+        ["1 entries with names over 4096 bytes were not analysed"]
+    );
+    assert!(crate::report::scan_table(&s).contains("NOT ANALYSED: 1 entries"));
 }

@@ -338,6 +338,7 @@ mod tests {
             score: 70,
             counts: Default::default(),
             error: None,
+            not_analysed: vec![],
             analyzers: String::new(),
             cached: false,
         };

@@ -133,6 +133,11 @@ pub fn scan_table(scan: &crate::layers::ImageScan) -> String {
             let _ = writeln!(out, "        {line}");
         }
     }
+    for note in &scan.not_analysed {
+        for line in textwrap(&format!("NOT ANALYSED: {note}"), 72) {
+            let _ = writeln!(out, "        {line}");
+        }
+    }
     let _ = writeln!(out, "\nLAYERS ({})", scan.layers.len());
     let _ = writeln!(out, "  #  {:<12} {:>9}  FIND  STEP", "DIFF ID", "SIZE");
     for l in &scan.layers {

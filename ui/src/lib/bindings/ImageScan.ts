@@ -45,6 +45,10 @@ counts: SeverityCounts,
  */
 error: string | null, 
 /**
+ * What was read but not analysed, and why (empty: every file was).
+ */
+not_analysed: Array<string>, 
+/**
  * `id@version` of the analyzers used.
  */
 analyzers: string, 
