@@ -14,7 +14,7 @@ import statistics
 import sys
 import tarfile
 
-SECRET_RULES = {"image.layer-secret", "image.layer-private-key", "image.layer-credential-file"}
+SECRET_RULES = {"image.layer-secret", "image.layer-private-key", "image.layer-credential-file", "image.layer-secret-file"}
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 AT_LEAST_MEDIUM = {"critical", "high", "medium"}
 CLEAN = ["debian", "python", "node", "jre-ssh", "ruby-go", "docs"]
@@ -292,7 +292,7 @@ def report(results, names):
 
     # one line per image
     print()
-    print("summary (secret = rules image.layer-secret, -private-key, -credential-file for dockward)")
+    print("summary (secret = rules image.layer-secret, -private-key, -credential-file, -secret-file for dockward)")
     print(f"  {'image':<16}{'MB':>6} {'dw secret':>10} {'dw ≥med':>8} {'dw files':>9} {'trivy':>6} {'gitleaks':>9}"
           f" {'gl files':>9} {'dw s':>7} {'trivy s':>8} {'gl s':>7} {'save s':>7} {'dw MB':>6} {'tv MB':>6} {'gl MB':>6}")
     for name, r in rows.items():
