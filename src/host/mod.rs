@@ -10,6 +10,7 @@
 pub mod advisories;
 pub mod inside;
 pub mod settings;
+pub mod settings_file;
 
 use std::path::Path;
 
@@ -376,6 +377,20 @@ pub async fn run(
     let mut notes = Vec::new();
     let settings_path = settings_path.or(env.desktop_settings.as_deref());
     let desktop = settings::read(env, settings_path);
+    // A settings file that cannot be used is said, never passed over: it
+    // also becomes a `host.settings-unreadable` finding.
+    for w in desktop.iter().flat_map(|d| d.warnings.iter()) {
+        notes.push(format!("warning: {w}"));
+    }
+    if let Some(d) = desktop
+        .as_ref()
+        .filter(|d| d.default_sharing && !d.warnings.is_empty())
+    {
+        notes.push(format!(
+            "File sharing is judged as Docker Desktop's defaults ({}), since a settings file could not be read",
+            d.file_sharing.join(", ")
+        ));
+    }
     if desktop.is_none() {
         notes.push(match settings_path {
             Some(p) => format!("{} does not exist", p.display()),

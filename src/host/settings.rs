@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::settings_file::read_json;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -189,21 +191,6 @@ fn expand(path: &str, env: &HostEnv) -> String {
         p = format!("{home}{rest}");
     }
     p
-}
-
-/// A settings file read and parsed, or why not.
-fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{} cannot be read: {e}", path.display())),
-    };
-    let v: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
-    if !v.is_object() {
-        return Err(format!("{} is not a JSON object", path.display()));
-    }
-    Ok(Some(v))
 }
 
 /// Reads Docker Desktop's settings: `settings` overrides the user file's

@@ -18,6 +18,7 @@ pub mod context;
 pub mod control;
 mod error;
 pub mod file;
+mod guard;
 pub mod image;
 pub mod result;
 pub mod walk;

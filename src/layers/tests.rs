@@ -349,6 +349,8 @@ fn decompression_bomb_stops_in_bounded_time() {
         err.contains("decompression bomb") && err.contains("b0mb"),
         "{err}"
     );
+    // Regression (issue 11): the message said "0 bytes unpacked".
+    assert!(!err.contains(" 0 bytes unpacked"), "the real count: {err}");
 }
 
 #[test]
@@ -719,4 +721,129 @@ fn entries_with_overlong_names_are_counted_and_shown() {
         ["1 entries with names over 4096 bytes were not analysed"]
     );
     assert!(crate::report::scan_table(&s).contains("NOT ANALYSED: 1 entries"));
+}
+
+/// Regression (issue 11): a manifest naming a config and a layer the
+/// archive lacks gave a complete-looking scan of the one layer there.
+#[test]
+fn missing_config_and_layer_make_a_partial_scan_naming_them() {
+    let l0 = layer(&[("app/deploy.pem", Some(KEY))]);
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, "aa/layer.tar", &l0);
+    let manifest = serde_json::json!([{ "Config": "feed.json", "RepoTags": ["example/gap:1"],
+        "Layers": ["aa/layer.tar", "bb/layer.tar"] }]);
+    append(
+        &mut b,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
+    let s = scan(&b.into_inner().expect("tar"));
+    let err = s.error.as_deref().expect("partial");
+    assert!(
+        err.contains("image config feed.json") && err.contains("layer bb/layer.tar"),
+        "{err}"
+    );
+    assert_eq!(s.layer_findings().count(), 1, "what was there is kept");
+}
+
+/// Regression (issue 11): an oversized manifest was reported as missing.
+#[test]
+fn an_oversized_manifest_is_reported_as_over_the_limit() {
+    let l0 = layer(&[("a.txt", Some(b"x"))]);
+    let bytes = legacy(&[l0], "example/big:1");
+    let limits = Limits {
+        max_json: 64,
+        ..Limits::default()
+    };
+    let s = scan_archive(&bytes, &limits, "big");
+    let err = s.error.expect("error");
+    assert!(
+        err.contains("manifest.json") && err.contains("over the 64-byte limit"),
+        "{err}"
+    );
+}
+
+/// Regression (issue 11): a GNU long-link entry declaring 3 GB (a small
+/// sparse file) was read whole into memory. It stops the layer at once.
+#[test]
+fn an_oversized_long_name_header_is_a_corrupt_layer() {
+    let mut l0 = layer(&[("app/deploy.pem", Some(KEY))]);
+    // Drop the end-of-archive blocks and add a long-link header of 3 GB
+    // followed by only 8 kB of zeros.
+    l0.truncate(l0.len() - 1024);
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::GNULongLink);
+    h.set_size(3 << 30);
+    h.set_path("././@LongLink").expect("path");
+    h.set_cksum();
+    l0.extend_from_slice(h.as_bytes());
+    l0.extend(std::iter::repeat_n(0u8, 8192));
+    let mut outer = tar::Builder::new(Vec::new());
+    append(&mut outer, "aa/layer.tar", &l0);
+    let s = scan(&outer.into_inner().expect("tar"));
+    let err = s.error.as_deref().expect("stopped");
+    assert!(
+        err.contains("GNU long link entry declares 3221225472 bytes"),
+        "{err}"
+    );
+    assert_eq!(s.layer_findings().count(), 1, "the key before it is kept");
+}
+
+/// Regression (issue 11): nested OCI indexes (multi-platform images) were
+/// not followed at all.
+#[test]
+fn nested_oci_indexes_are_followed() {
+    let l0 = layer(&[("app/deploy.pem", Some(KEY))]);
+    let flat = oci(&[l0], |b: &[u8]| b.to_vec());
+    // Re-pack: the top index names an inner index that names the manifest.
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut a = tar::Archive::new(&flat[..]);
+    for e in a.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let name = e.path().expect("path").display().to_string();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).expect("read");
+        entries.push((name, data));
+    }
+    let index = entries
+        .iter()
+        .position(|(n, _)| n == "index.json")
+        .expect("index");
+    let (_, top) = entries.remove(index);
+    let mut inner: serde_json::Value = serde_json::from_slice(&top).expect("json");
+    inner["mediaType"] = "application/vnd.oci.image.index.v1+json".into();
+    // As in a real multi-platform image: the name is on the outer entry.
+    inner["manifests"][0]
+        .as_object_mut()
+        .expect("descriptor")
+        .remove("annotations");
+    inner["manifests"]
+        .as_array_mut()
+        .expect("list")
+        .push(serde_json::json!({
+            "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "platform": { "architecture": "arm64", "os": "linux" }
+        }));
+    let inner = serde_json::to_vec(&inner).expect("json");
+    let outer_index = serde_json::json!({ "schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": format!("sha256:{}", sha(&inner)),
+        "annotations": { "io.containerd.image.name": "docker.io/example/multi:1" } }] });
+    let mut b = tar::Builder::new(Vec::new());
+    for (n, d) in &entries {
+        append(&mut b, n, d);
+    }
+    append(&mut b, &format!("blobs/sha256/{}", sha(&inner)), &inner);
+    append(
+        &mut b,
+        "index.json",
+        &serde_json::to_vec(&outer_index).expect("json"),
+    );
+    let s = scan(&b.into_inner().expect("tar"));
+    assert_eq!(
+        s.error, None,
+        "a platform whose blobs are absent is skipped"
+    );
+    assert_eq!(s.image, "example/multi:1");
+    assert_eq!(s.layer_findings().count(), 1);
 }

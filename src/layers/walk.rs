@@ -158,6 +158,15 @@ fn classify(label: &str, e: io::Error, limits: &Limits, walk: &LayerWalk) -> Lay
     if let Some(carried) = super::carried(&e) {
         return carried;
     }
+    if let Some(oversized) = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<super::guard::OversizedHeader>())
+    {
+        return LayerError::Corrupt {
+            layer: label.to_string(),
+            reason: oversized.to_string(),
+        };
+    }
     // The tar crate reports a short stream as "unexpected EOF …" of another kind.
     if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("unexpected EOF") {
         return LayerError::Truncated {
@@ -216,8 +225,23 @@ pub fn walk_layer<R: Read>(
         compressed: compressed.clone(),
         limits,
     };
-    let result = walk_entries(&mut hashing, label, limits, registry, walk);
+    let result = walk_entries(
+        &mut super::guard::TarGuard::new(&mut hashing),
+        label,
+        limits,
+        registry,
+        walk,
+    );
     walk.uncompressed_bytes = hashing.count;
+    // The count when it stopped, not the one before the walk began.
+    let result = result.map_err(|e| match e {
+        LayerError::Bomb { layer, ratio, .. } => LayerError::Bomb {
+            layer,
+            uncompressed: hashing.count,
+            ratio,
+        },
+        other => other,
+    });
     walk.compressed_bytes = compressed.get();
     result?;
     // Read what follows the tar's end marker too: the diffID covers every byte.

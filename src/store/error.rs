@@ -20,6 +20,14 @@ pub enum StoreError {
         /// What gave it away.
         reason: String,
     },
+    /// The database fails SQLite's integrity check: it is not written to.
+    #[error("{path} is damaged ({detail}); Dockward will not write to it. Recover what it holds with `sqlite3 '{path}' .recover | sqlite3 '{path}.recovered'`, move the recovered file in its place, and run again (or choose another path with --db)")]
+    Damaged {
+        /// The path.
+        path: PathBuf,
+        /// What the check said first.
+        detail: String,
+    },
     /// The file could not be read or its folder created.
     #[error("cannot use {path}: {source}")]
     Io {

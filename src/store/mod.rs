@@ -95,6 +95,51 @@ async fn refuse_foreign(pool: &SqlitePool, path: &Path) -> Result<(), StoreError
     Ok(())
 }
 
+/// Above this size, the integrity check runs once a day (and before any
+/// migration) rather than at every open: it reads every page.
+const CHECK_EVERY_OPEN_BELOW: u64 = 64 << 20;
+
+/// Refuses a database that fails `PRAGMA quick_check`, before anything is
+/// written to it (a write to a damaged file can spread the damage). On a
+/// read-only connection, so the check itself changes nothing.
+async fn check_integrity(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size >= CHECK_EVERY_OPEN_BELOW {
+        // Recent enough, and no migration to run: the daily check stands.
+        let last: Option<String> =
+            sqlx::query_scalar("SELECT value FROM setting WHERE key = 'last_integrity_check'")
+                .fetch_optional(pool)
+                .await
+                .ok()
+                .flatten();
+        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(0);
+        let day_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 86_400;
+        let recent = last
+            .as_deref()
+            .and_then(crate::clock::parse_unix)
+            .is_some_and(|t| t > day_ago);
+        if recent && applied == MIGRATOR.iter().count() as i64 {
+            return Ok(());
+        }
+    }
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA quick_check(3)")
+        .fetch_all(pool)
+        .await
+        .map_err(|e| damaged(e.to_string()))?;
+    match rows.as_slice() {
+        [ok] if ok == "ok" => Ok(()),
+        [] => Ok(()),
+        problems => Err(damaged(problems.join("; "))),
+    }
+}
+
 impl Store {
     /// The default database: `<data dir>/dockward/dockward.db`
     /// (`~/.local/share` on Linux, `~/Library/Application Support` on macOS,
@@ -140,7 +185,10 @@ impl Store {
                 .connect_with(probe)
                 .await
                 .map_err(open_err)?;
-            let verdict = refuse_foreign(&pool, path).await;
+            let verdict = match refuse_foreign(&pool, path).await {
+                Ok(()) => check_integrity(&pool, path).await,
+                Err(e) => Err(e),
+            };
             pool.close().await;
             verdict?;
         }
@@ -168,6 +216,9 @@ impl Store {
             })?;
         store.mark_dead_scans().await?;
         store.cleanup_if_due().await?;
+        store
+            .set_setting("last_integrity_check", &crate::clock::now_rfc3339())
+            .await?;
         Ok(store)
     }
 

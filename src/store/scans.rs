@@ -246,8 +246,41 @@ impl Store {
         Ok(())
     }
 
+    /// Marks the scans this process is running in the database at `path`
+    /// as interrupted, with `reason`, on a connection of its own (the
+    /// process's pool may be mid-transaction): what a signal handler calls
+    /// before the process exits. Does nothing when there is no database.
+    pub async fn interrupt_scans_of_this_process(
+        path: &std::path::Path,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        use sqlx::ConnectOptions;
+        if !path.exists() {
+            return Ok(0);
+        }
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .connect()
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let done = sqlx::query(
+            "UPDATE scan SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running' AND pid = ?",
+        )
+        .bind(reason)
+        .bind(now_rfc3339())
+        .bind(i64::from(std::process::id()))
+        .execute(&mut conn)
+        .await
+        .map_err(query_err("marking scans interrupted"))?;
+        Ok(done.rows_affected())
+    }
+
     /// Marks every scan this process is running as interrupted, with
-    /// `reason`: what a signal handler calls before the process exits.
+    /// `reason`.
     pub async fn interrupt_own_scans(&self, reason: &str) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "UPDATE scan SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running' AND pid = ?",

@@ -287,3 +287,38 @@ async fn layer_cache_is_invalidated_per_analyzer_version() {
         .expect("read")
         .is_none());
 }
+
+/// Regression (issue 11): with one damaged page, runs wrote a scan row
+/// before failing on "malformed". Now the database is checked first and
+/// left byte for byte as it was, with the command that recovers it.
+#[tokio::test]
+async fn a_damaged_database_is_not_written_to() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("d.db");
+    let store = Store::open(&path).await.expect("open");
+    let many: Vec<Finding> = (0..400)
+        .map(|i| finding(&format!("c{i}"), "container.root-user", Severity::Medium))
+        .collect();
+    scan_with(&store, &many).await;
+    store.close().await;
+    let mut bytes = std::fs::read(&path).expect("read");
+    let page = 4096;
+    assert!(bytes.len() > 8 * page, "{} bytes", bytes.len());
+    // Scribble over the b-tree header of a page in the middle.
+    let at = (bytes.len() / page / 2) * page;
+    for b in &mut bytes[at..at + 16] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).expect("damage");
+    let err = Store::open(&path).await.expect_err("damaged");
+    assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+    assert!(err.to_string().contains(".recover"), "{err}");
+    assert_eq!(std::fs::read(&path).expect("read"), bytes, "not written to");
+    assert!(
+        !dir.path().join("d.db-wal").exists()
+            || std::fs::metadata(dir.path().join("d.db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0)
+                == 0
+    );
+}

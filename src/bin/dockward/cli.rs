@@ -20,6 +20,31 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The database this run uses, if any (for recording a stop by signal).
+    pub fn database(&self) -> Option<PathBuf> {
+        let db = match &self.command {
+            Command::Inventory { recording, .. }
+            | Command::Scan { recording, .. }
+            | Command::Host { recording, .. } => {
+                if recording.no_db {
+                    return None;
+                }
+                &recording.db
+            }
+            Command::History { db, .. }
+            | Command::Diff { db, .. }
+            | Command::Findings { db, .. }
+            | Command::Suppress { db, .. }
+            | Command::Unsuppress { db, .. }
+            | Command::Report { db, .. }
+            | Command::Cleanup { db, .. } => db,
+            Command::Rules { .. } => return None,
+        };
+        db.db.clone().or_else(dockward::store::Store::default_path)
+    }
+}
+
 /// Which database, shared by every command that reads or records history.
 #[derive(clap::Args, Clone)]
 pub struct Db {

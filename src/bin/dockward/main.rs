@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -11,6 +12,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let db = cli.database();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -21,13 +23,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::run(cli) => Ok(result),
+            stop = signals::stopped() => Err(stop),
+        }
+    });
+    let code = match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             // `{:#}` prints the context chain: "cannot open the database: …".
             let message = dockward::report::terminal_safe(&format!("{e:#}"));
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
-    }
+        Err(stop) => runtime.block_on(signals::record(stop, db.as_deref())),
+    };
+    // A scan's reading thread may still be running: do not wait for it.
+    runtime.shutdown_background();
+    code
 }

@@ -28,6 +28,8 @@ struct OciIndex {
 #[derive(Deserialize)]
 struct OciDescriptor {
     digest: String,
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
     #[serde(default)]
     annotations: HashMap<String, String>,
 }
@@ -138,7 +140,15 @@ pub(super) struct Layout {
     pub(super) tags: Vec<String>,
     /// Archive entry names of the layers, bottom first.
     pub(super) layer_entries: Vec<String>,
+    /// The config's entry name, when the manifest names one the archive
+    /// does not hold (the scan is then partial).
+    pub(super) missing_config: Option<String>,
 }
+
+/// Nested OCI indexes (an index naming indexes, as multi-platform images
+/// have) are followed this deep and this wide, no further.
+const MAX_INDEX_DEPTH: usize = 4;
+const MAX_INDEX_MANIFESTS: usize = 256;
 
 fn parse_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, LayerError> {
     serde_json::from_slice(bytes).map_err(|e| LayerError::Manifest {
@@ -147,7 +157,14 @@ fn parse_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, 
     })
 }
 
-pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, LayerError> {
+/// Layer order, config and tags of every image, from `manifest.json` or the
+/// OCI `index.json`. `oversized` lists JSON documents that were too large to
+/// read (name, bytes), so that a missing manifest is reported as what it is.
+pub(super) fn layouts(
+    jsons: &HashMap<String, Vec<u8>>,
+    oversized: &[(String, u64)],
+    max_json: u64,
+) -> Result<Vec<Layout>, LayerError> {
     if let Some(bytes) = jsons.get("manifest.json") {
         let manifests: Vec<LegacyManifest> = parse_json("manifest.json", bytes)?;
         if manifests.is_empty() {
@@ -159,7 +176,8 @@ pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, L
         return manifests
             .into_iter()
             .map(|m| {
-                let config = match jsons.get(&walk::normalise(&m.config)) {
+                let config_entry = walk::normalise(&m.config);
+                let config = match jsons.get(&config_entry) {
                     Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
                     None => None,
                 };
@@ -170,6 +188,7 @@ pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, L
                     .next()
                     .map(|h| format!("sha256:{h}"));
                 Ok(Layout {
+                    missing_config: config.is_none().then_some(config_entry),
                     config,
                     image_id: id,
                     tags: m.repo_tags.unwrap_or_default(),
@@ -179,49 +198,109 @@ pub(super) fn layouts(jsons: &HashMap<String, Vec<u8>>) -> Result<Vec<Layout>, L
             .collect();
     }
     if let Some(bytes) = jsons.get("index.json") {
-        let index: OciIndex = parse_json("index.json", bytes)?;
-        if index.manifests.is_empty() {
+        let mut out = Vec::new();
+        oci_index(jsons, "index.json", bytes, None, 0, &mut out)?;
+        if out.is_empty() {
             return Err(LayerError::Manifest {
                 what: "index.json".into(),
-                reason: "it lists no manifest".into(),
+                reason: "it lists no image manifest the archive holds".into(),
             });
         }
-        return index
-            .manifests
-            .into_iter()
-            .map(|desc| {
-                let tag = desc
-                    .annotations
-                    .get("io.containerd.image.name")
-                    .or(desc.annotations.get("org.opencontainers.image.ref.name"))
-                    .map(|t| familiar(t));
-                let mbytes =
-                    jsons
-                        .get(&blob_path(&desc.digest))
-                        .ok_or_else(|| LayerError::Manifest {
-                            what: "index.json".into(),
-                            reason: format!("its manifest {} is not in the archive", desc.digest),
-                        })?;
-                let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
-                let config = match jsons.get(&blob_path(&manifest.config.digest)) {
-                    Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
-                    None => None,
-                };
-                Ok(Layout {
-                    config,
-                    image_id: Some(manifest.config.digest.clone()),
-                    tags: tag.into_iter().collect(),
-                    layer_entries: manifest
-                        .layers
-                        .iter()
-                        .map(|l| blob_path(&l.digest))
-                        .collect(),
-                })
-            })
-            .collect();
+        return Ok(out);
+    }
+    if let Some((name, size)) = oversized
+        .iter()
+        .find(|(n, _)| n == "manifest.json" || n == "index.json")
+    {
+        return Err(LayerError::Manifest {
+            what: name.clone(),
+            reason: format!("it is {size} bytes, over the {max_json}-byte limit for a manifest"),
+        });
     }
     Err(LayerError::Manifest {
         what: "manifest".into(),
         reason: "neither manifest.json nor index.json is in the archive".into(),
     })
+}
+
+/// The images an OCI index names, following nested indexes (bounded).
+fn oci_index(
+    jsons: &HashMap<String, Vec<u8>>,
+    what: &str,
+    bytes: &[u8],
+    tag: Option<&str>,
+    depth: usize,
+    out: &mut Vec<Layout>,
+) -> Result<(), LayerError> {
+    let index: OciIndex = parse_json(what, bytes)?;
+    if index.manifests.is_empty() && depth == 0 {
+        return Err(LayerError::Manifest {
+            what: what.into(),
+            reason: "it lists no manifest".into(),
+        });
+    }
+    for desc in index.manifests {
+        if out.len() >= MAX_INDEX_MANIFESTS {
+            return Err(LayerError::Manifest {
+                what: what.into(),
+                reason: format!("it names more than {MAX_INDEX_MANIFESTS} images"),
+            });
+        }
+        let tag = desc
+            .annotations
+            .get("io.containerd.image.name")
+            .or(desc.annotations.get("org.opencontainers.image.ref.name"))
+            .map(|t| familiar(t))
+            .or(tag.map(str::to_string));
+        let Some(mbytes) = jsons.get(&blob_path(&desc.digest)) else {
+            if depth == 0 {
+                return Err(LayerError::Manifest {
+                    what: what.into(),
+                    reason: format!("its manifest {} is not in the archive", desc.digest),
+                });
+            }
+            // A nested index lists every platform; an archive holds the
+            // blobs of the ones that were pulled.
+            continue;
+        };
+        let nested = desc.media_type.contains("image.index")
+            || desc.media_type.contains("manifest.list")
+            || serde_json::from_slice::<serde_json::Value>(mbytes)
+                .is_ok_and(|v| v.get("manifests").is_some() && v.get("layers").is_none());
+        if nested {
+            if depth + 1 >= MAX_INDEX_DEPTH {
+                return Err(LayerError::Manifest {
+                    what: what.into(),
+                    reason: format!("its indexes nest more than {MAX_INDEX_DEPTH} deep"),
+                });
+            }
+            oci_index(
+                jsons,
+                "nested OCI index",
+                mbytes,
+                tag.as_deref(),
+                depth + 1,
+                out,
+            )?;
+            continue;
+        }
+        let manifest: OciManifest = parse_json("OCI manifest", mbytes)?;
+        let config_entry = blob_path(&manifest.config.digest);
+        let config = match jsons.get(&config_entry) {
+            Some(b) => Some(parse_json::<ImageConfig>("image config", b)?),
+            None => None,
+        };
+        out.push(Layout {
+            missing_config: config.is_none().then_some(config_entry),
+            config,
+            image_id: Some(manifest.config.digest.clone()),
+            tags: tag.into_iter().collect(),
+            layer_entries: manifest
+                .layers
+                .iter()
+                .map(|l| blob_path(&l.digest))
+                .collect(),
+        });
+    }
+    Ok(())
 }

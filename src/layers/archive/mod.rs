@@ -22,6 +22,9 @@ pub(super) struct ArchiveRead {
     pub(super) walks: Vec<(String, LayerWalk)>,
     /// Link entries (a shared layer written once): link name to target.
     aliases: HashMap<String, String>,
+    /// JSON documents too large to read: name and size.
+    oversized: Vec<(String, u64)>,
+    max_json: u64,
     error: Option<LayerError>,
 }
 
@@ -59,6 +62,8 @@ pub(super) fn read_archive<R: Read>(
         jsons: HashMap::new(),
         walks: Vec::new(),
         aliases: HashMap::new(),
+        oversized: Vec::new(),
+        max_json: limits.max_json,
         error: None,
     };
     let metered = control::Metered {
@@ -75,7 +80,7 @@ impl ArchiveRead {
     /// image of its layers in archive order, with that error set.
     pub(super) fn images(&self) -> Vec<ArchiveImage<'_>> {
         let read_error = self.error.as_ref().map(ToString::to_string);
-        let (layouts, layout_error) = match layouts(&self.jsons) {
+        let (layouts, layout_error) = match layouts(&self.jsons, &self.oversized, self.max_json) {
             Ok(ls) => (ls.into_iter().map(Some).collect(), None),
             Err(e) => (vec![None], Some(e.to_string())),
         };
@@ -86,15 +91,39 @@ impl ArchiveRead {
             .map(|layout: Option<Layout>| {
                 let mut error = read_error.clone().or(layout_error.clone());
                 // Layers in image order; without a layout, in archive order.
+                let mut missing: Vec<String> = Vec::new();
                 let ordered: Vec<(&str, &LayerWalk)> = match &layout {
                     Some(l) => l
                         .layer_entries
                         .iter()
                         .map(|e| self.aliases.get(e).unwrap_or(e).as_str())
-                        .filter_map(|e| by_entry.get_key_value(e).map(|(k, w)| (*k, *w)))
+                        .filter_map(|e| match by_entry.get_key_value(e) {
+                            Some((k, w)) => Some((*k, *w)),
+                            None => {
+                                missing.push(format!("layer {e}"));
+                                None
+                            }
+                        })
                         .collect(),
                     None => self.walks.iter().map(|(e, w)| (e.as_str(), w)).collect(),
                 };
+                if let Some(c) = layout.as_ref().and_then(|l| l.missing_config.as_ref()) {
+                    missing.insert(0, format!("image config {c}"));
+                }
+                // Pieces the manifest names that the archive lacks make the
+                // scan partial (when reading stopped early, that says why).
+                if !missing.is_empty() && read_error.is_none() {
+                    error = Some(
+                        LayerError::Manifest {
+                            what: "manifest".into(),
+                            reason: format!(
+                                "it names what the archive does not hold: {}",
+                                missing.join(", ")
+                            ),
+                        }
+                        .to_string(),
+                    );
+                }
                 let config = layout.as_ref().and_then(|l| l.config.as_ref());
                 let history: Vec<String> = config
                     .map(|c| {
@@ -170,10 +199,18 @@ fn read_entries<R: Read>(
     control: &ScanControl,
     read: &mut ArchiveRead,
 ) -> Result<(), LayerError> {
-    let mut outer = tar::Archive::new(reader);
+    let mut outer = tar::Archive::new(super::guard::TarGuard::new(reader));
     let archive_err = |e: io::Error| {
         if let Some(carried) = carried(&e) {
             carried
+        } else if let Some(o) = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<super::guard::OversizedHeader>())
+        {
+            LayerError::Corrupt {
+                layer: "the archive".into(),
+                reason: o.to_string(),
+            }
         } else if e.kind() == io::ErrorKind::UnexpectedEof
             || e.to_string().contains("unexpected EOF")
         {
@@ -225,7 +262,11 @@ fn read_entries<R: Read>(
         let looks_json = !is_layer
             && (name.ends_with(".json") || name == "repositories" || head.first() == Some(&b'{'));
         let mut buffered = BufReader::with_capacity(64 * 1024, io::Cursor::new(head).chain(entry));
-        if looks_json && size <= limits.max_json {
+        if looks_json && size > limits.max_json {
+            read.oversized.push((name, size));
+            continue;
+        }
+        if looks_json {
             let mut buf = Vec::with_capacity(size as usize);
             buffered
                 .take(limits.max_json)
