@@ -261,3 +261,96 @@ fn a_scan_stopped_by_a_signal_is_recorded_as_interrupted() {
         );
     }
 }
+
+/// A disk that fills up while a scan is recorded: the user is told at the
+/// time ("database or disk is full"), and the scan is recorded as failed with
+/// that reason, never left for a later open to call "process stopped". A
+/// 1 MiB tmpfs is filled to leave a little less room each time, so that the
+/// write fails at every step: opening, starting, committing. Needs root (CI
+/// runs as root); elsewhere it says it was skipped.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_said_at_the_time_and_recorded_as_the_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let mounted = Proc::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&mnt)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        assert!(
+            std::env::var("DOCKWARD_REQUIRE_ENGINE").as_deref() != Ok("1"),
+            "cannot mount a tmpfs (make test runs as root)"
+        );
+        eprintln!("SKIPPED a_full_disk…: mounting a tmpfs needs root");
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Proc::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&mnt);
+    let db = mnt.join("d.db");
+    let fill = mnt.join("fill");
+    let history = |db: &std::path::Path| -> serde_json::Value {
+        let out = dockward()
+            .args(["history", "--format", "json", "--db"])
+            .arg(db)
+            .output()
+            .expect("history");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let mut committing = 0;
+    for free_kb in (24..=120).step_by(4) {
+        for f in std::fs::read_dir(&mnt).expect("ls").flatten() {
+            std::fs::remove_file(f.path()).expect("rm");
+        }
+        dockward()
+            .args(["host", "--db"])
+            .arg(&db)
+            .assert()
+            .success();
+        let used: u64 = std::fs::read_dir(&mnt)
+            .expect("ls")
+            .flatten()
+            .map(|f| f.metadata().expect("stat").len().div_ceil(4096) * 4)
+            .sum();
+        let room = (1024 - used).saturating_sub(free_kb);
+        std::fs::write(&fill, vec![0u8; (room * 1024) as usize]).ok();
+        let out = dockward()
+            .args(["host", "--db"])
+            .arg(&db)
+            .output()
+            .expect("host");
+        let _ = std::fs::remove_file(&fill);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let h = history(&db);
+        let last = &h[0];
+        if out.status.success() {
+            assert_eq!(last["status"], "complete", "{free_kb} kB: {h}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(2), "{free_kb} kB: {stderr}");
+        assert!(
+            stderr.contains("disk is full") || stderr.contains("disk may be full"),
+            "{free_kb} kB: {stderr}"
+        );
+        // Either nothing was started, or the started scan says why it failed.
+        if h.as_array().expect("list").len() == 2 {
+            assert_eq!(last["status"], "failed", "{free_kb} kB: {h}");
+            assert!(
+                last["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("database or disk is full")),
+                "{free_kb} kB: {h}"
+            );
+            committing += 1;
+        }
+    }
+    assert!(committing > 0, "no step failed while committing");
+}

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod endpoint;
+pub mod transport;
 
 use std::time::Duration;
 
@@ -63,14 +64,15 @@ pub enum EngineError {
         reason: String,
     },
     /// A request failed after connecting (the engine went away, or refused).
-    #[error("the engine at {endpoint} failed while {operation}: {source}")]
+    #[error("the engine at {endpoint} failed while {operation}: {}", transport::describe(.error))]
     Api {
         /// The endpoint.
         endpoint: String,
         /// What we were doing, e.g. `inspecting container web`.
         operation: String,
-        /// bollard's error.
-        source: bollard::errors::Error,
+        /// bollard's error. Not a `#[source]`: the message above already
+        /// says what its chain says, in plainer words.
+        error: bollard::errors::Error,
     },
 }
 
@@ -129,7 +131,15 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
 fn open(ep: &Endpoint) -> Result<Docker, String> {
     let host = ep.host.as_str();
     let result = if host.starts_with("unix://") {
-        Docker::connect_with_unix(host, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+        let path = std::path::PathBuf::from(host.strip_prefix("unix://").unwrap_or(host));
+        if !path.exists() {
+            return Err(format!("no socket at {}", path.display()));
+        }
+        transport::connect(
+            transport::Target::Unix(path),
+            REQUEST_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        )
     } else if host.starts_with("npipe://") {
         #[cfg(windows)]
         {
@@ -152,7 +162,15 @@ fn open(ep: &Endpoint) -> Result<Docker, String> {
                 REQUEST_TIMEOUT_SECS,
                 API_DEFAULT_VERSION,
             ),
-            None => Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION),
+            None => {
+                let addr = host.split_once("://").map_or(host, |(_, a)| a);
+                let addr = addr.split('/').next().unwrap_or(addr);
+                transport::connect(
+                    transport::Target::Tcp(addr.to_owned()),
+                    REQUEST_TIMEOUT_SECS,
+                    API_DEFAULT_VERSION,
+                )
+            }
         }
     } else if host.starts_with("ssh://") {
         return Err("ssh:// endpoints are not supported yet: forward the socket (`ssh -L /tmp/d.sock:/var/run/docker.sock host`) and set DOCKER_HOST=unix:///tmp/d.sock".into());
@@ -170,11 +188,11 @@ async fn try_endpoint(ep: &Endpoint) -> Result<Engine, String> {
     let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
         .await
         .map_err(|_| format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| transport::describe(&e))?;
     let version = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
         .await
         .map_err(|_| format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| transport::describe(&e))?;
     let info = EngineInfo {
         endpoint: ep.host.clone(),
         source: ep.source.clone(),
@@ -228,10 +246,10 @@ impl Engine {
         &self,
         operation: String,
     ) -> impl FnOnce(bollard::errors::Error) -> EngineError + '_ {
-        move |source| EngineError::Api {
+        move |error| EngineError::Api {
             endpoint: self.info.endpoint.clone(),
             operation,
-            source,
+            error,
         }
     }
 
@@ -305,7 +323,8 @@ impl Engine {
         let stream = self.docker.export_image(image).map(move |chunk| {
             chunk.map_err(|e| {
                 std::io::Error::other(StreamError(format!(
-                    "the engine at {endpoint} stopped sending the image: {e}"
+                    "the engine at {endpoint} stopped sending the image: {}",
+                    transport::describe(&e)
                 )))
             })
         });

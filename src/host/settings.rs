@@ -10,7 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::settings_file::read_json;
+use serde_json::value::RawValue;
+
+use super::settings_file::{distinct_strings, read_json};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -158,18 +160,6 @@ pub struct DesktopSettings {
     pub locked: Vec<String>,
 }
 
-/// Finds the value of `key` (case-insensitively) in a JSON object; an admin
-/// file's `{"value": …}` wrapper is unwrapped and its `locked` returned.
-fn get<'a>(obj: &'a serde_json::Value, key: &str) -> Option<(&'a serde_json::Value, bool)> {
-    let map = obj.as_object()?;
-    let (_, v) = map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?;
-    if let Some(inner) = v.as_object().and_then(|o| o.get("value")) {
-        let locked = v.get("locked").and_then(|l| l.as_bool()).unwrap_or(false);
-        return Some((inner, locked));
-    }
-    Some((v, false))
-}
-
 fn expand(path: &str, env: &HostEnv) -> String {
     let home = env.home.display().to_string();
     let tmp = env.tmp.clone().unwrap_or_else(|| match env.os {
@@ -192,6 +182,11 @@ fn expand(path: &str, env: &HostEnv) -> String {
     }
     p
 }
+
+/// File sharing folders checked at most. Docker Desktop's list is a handful
+/// of folders; each is walked for sensitive files, so a hostile list of
+/// millions must not mean millions of walks.
+pub const MAX_SHARES: usize = 1000;
 
 /// Reads Docker Desktop's settings: `settings` overrides the user file's
 /// location. `None` when no settings file exists (Docker Desktop not
@@ -237,30 +232,39 @@ pub fn read(env: &HostEnv, settings: Option<&Path>) -> Option<DesktopSettings> {
         return None;
     }
     // A locked admin value wins over the user's.
-    let pick = |key: &str, out: &mut DesktopSettings| -> Option<serde_json::Value> {
-        if let Some((v, true)) = admin.as_ref().and_then(|a| get(a, key)) {
+    let pick = |key: &str, out: &mut DesktopSettings| -> Option<Box<RawValue>> {
+        if let Some((v, true)) = admin.as_ref().and_then(|a| a.get(key)) {
             out.locked.push(key.to_string());
-            return Some(v.clone());
+            return Some(v);
         }
         user.as_ref()
-            .and_then(|u| get(u, key))
-            .or_else(|| admin.as_ref().and_then(|a| get(a, key)))
-            .map(|(v, _)| v.clone())
+            .and_then(|u| u.get(key))
+            .or_else(|| admin.as_ref().and_then(|a| a.get(key)))
+            .map(|(v, _)| v)
     };
-    let shares: Vec<String> = pick("FilesharingDirectories", &mut out)
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|d| d.as_str().map(|s| expand(s, env)))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let (listed, more) = pick("FilesharingDirectories", &mut out)
+        .map(|raw| distinct_strings(&raw, MAX_SHARES))
+        .unwrap_or_default();
+    if more {
+        out.warnings.push(format!(
+            "File sharing lists more than {MAX_SHARES} different folders; only the first {MAX_SHARES} are checked"
+        ));
+    }
+    let mut shares: Vec<String> = Vec::new();
+    for s in listed.iter().map(|s| expand(s, env)) {
+        if !s.is_empty() && !shares.contains(&s) {
+            shares.push(s);
+        }
+    }
     out.default_sharing = shares.is_empty();
     out.file_sharing = if shares.is_empty() {
         default_shares(env)
     } else {
         shares
     };
-    let flag = |key: &str, out: &mut DesktopSettings| pick(key, out).and_then(|v| v.as_bool());
+    let flag = |key: &str, out: &mut DesktopSettings| {
+        pick(key, out).and_then(|v| serde_json::from_str::<bool>(v.get()).ok())
+    };
     out.expose_tcp_2375 = flag("ExposeDockerAPIOnTCP2375", &mut out);
     out.enhanced_container_isolation = flag("EnhancedContainerIsolation", &mut out);
     out.host_networking = flag("HostNetworkingEnabled", &mut out);

@@ -37,12 +37,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// SQLite refused to open the file.
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}: {}", sqlite_words(.error))]
     Open {
         /// The path.
         path: PathBuf,
-        /// The SQLite error.
-        source: sqlx::Error,
+        /// The SQLite error (not a `#[source]`: the message says it once).
+        error: sqlx::Error,
     },
     /// Migrating the schema failed (for example, a database from a newer Dockward).
     #[error("cannot migrate database {path}: {source}")]
@@ -83,16 +83,32 @@ pub enum StoreError {
         value: String,
     },
     /// A query failed.
-    #[error("database error while {operation}: {source}")]
+    #[error("database error while {operation}: {}", sqlite_words(.error))]
     Query {
         /// What we were doing.
         operation: &'static str,
-        /// The SQLite error.
-        source: sqlx::Error,
+        /// The SQLite error (not a `#[source]`: the message says it once).
+        error: sqlx::Error,
     },
 }
 
 /// Maps a sqlx error to [`StoreError::Query`] naming what was being done.
 pub(crate) fn query_err(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |source| StoreError::Query { operation, source }
+    move |error| StoreError::Query { operation, error }
+}
+
+/// SQLite's error in plain words, once (sqlx repeats it down its chain),
+/// with what to do where there is something to do.
+pub(crate) fn sqlite_words(e: &sqlx::Error) -> String {
+    let Some(db) = e.as_database_error() else {
+        return e.to_string();
+    };
+    let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+    let message = db.message();
+    // Primary result codes are the low byte of extended ones.
+    match code & 0xff {
+        13 => "the database or disk is full (SQLite code 13): free space on the disk that holds the database, or choose another path with --db".to_owned(),
+        10 => format!("{message} (SQLite code {code}): the disk may be full, failing or mounted read-only"),
+        _ => format!("{message} (SQLite code {code})"),
+    }
 }

@@ -73,9 +73,9 @@ async fn refuse_foreign(pool: &SqlitePool, path: &Path) -> Result<(), StoreError
     )
     .fetch_all(pool)
     .await
-    .map_err(|source| StoreError::Open {
+    .map_err(|error| StoreError::Open {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
         return Err(StoreError::Foreign {
@@ -172,9 +172,9 @@ impl Store {
             }
             Err(e) => return Err(io(e)),
         }
-        let open_err = |source| StoreError::Open {
+        let open_err = |error| StoreError::Open {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         if path.exists() {
             // Look before touching: a read-only connection changes nothing,

@@ -163,9 +163,9 @@ pub(super) fn counts_from(r: &SqliteRow, prefix: &str) -> Result<SeverityCounts,
 
 /// A `scan` row, typed.
 pub(super) fn scan_record(r: &SqliteRow) -> Result<ScanRecord, StoreError> {
-    let read = |e| StoreError::Query {
+    let read = |error| StoreError::Query {
         operation: "reading a scan",
-        source: e,
+        error,
     };
     Ok(ScanRecord {
         id: r.try_get("id").map_err(read)?,
@@ -263,9 +263,9 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(5))
             .connect()
             .await
-            .map_err(|source| StoreError::Open {
+            .map_err(|error| StoreError::Open {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
         let done = sqlx::query(
             "UPDATE scan SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running' AND pid = ?",
@@ -350,10 +350,25 @@ impl ScanRun {
             Err(e) => {
                 // Keep the first error: it says why. Another scan's verdict
                 // (ScanNotRunning) is not overwritten by end_scan either.
-                let _ = self
+                let reason = e.to_string();
+                if self
                     .store
-                    .end_scan(self.id, ScanStatus::Failed, &e.to_string())
-                    .await;
+                    .end_scan(self.id, ScanStatus::Failed, &reason)
+                    .await
+                    .is_err()
+                {
+                    // A full disk: the rolled-back transaction's pages still
+                    // fill the WAL. Emptying it (its committed part goes to
+                    // the main file first) makes room for this one row, so
+                    // the reason is recorded rather than "process stopped".
+                    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&self.store.pool)
+                        .await;
+                    let _ = self
+                        .store
+                        .end_scan(self.id, ScanStatus::Failed, &reason)
+                        .await;
+                }
                 Err(e)
             }
         }
