@@ -63,3 +63,15 @@ fn redact_text_replaces_every_secret_and_keeps_the_rest() {
     );
     assert_eq!(scanner().redact_text("plain text"), "plain text");
 }
+
+#[test]
+fn word_boundaries_become_ascii_and_escaped_backslashes_stay() {
+    assert_eq!(
+        super::ascii_boundaries(r"\bghp_[a-z]\\b\d"),
+        r"(?-u:\b)ghp_[a-z]\\b\d"
+    );
+    // A token right after non-ASCII text is still found.
+    let s = builtin().expect("rules");
+    let hits = s.scan_text("clé=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab");
+    assert!(hits.iter().any(|h| h.rule_id == "github-token"), "{hits:?}");
+}
