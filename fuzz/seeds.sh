@@ -43,6 +43,12 @@ put("layer_tar", "sparse-head", h.header("s", b"S", 1 << 30))
 import gzip
 put("layer_tar", "gzip-token", gzip.compress(open("corpus/layer_tar/token", "rb").read()))
 
+# Whole archives: nested OCI indexes, stray NULs in text.
+h.nested_index("corpus/archive/oci-index-depth-3.tar", 3)
+h.nested_index("corpus/archive/oci-index-depth-6.tar", 6)
+text = b"# settings\n" * 800 + b"\0" + b"token=ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab\n"
+h.legacy("corpus/archive/nul-in-text.tar", [h.tar_bytes([("app/config.txt", text)])], "hostile/nul:1")
+
 # Settings files.
 for name, text in {
     "store": b'{"FilesharingDirectories": ["$HOME", "/Users", "/Volumes"], "ExposeDockerAPIOnTCP2375": true}',
