@@ -12,6 +12,7 @@
 
 pub mod certs;
 pub mod clock;
+pub mod edit;
 pub mod engine;
 pub mod explain;
 pub mod facts;

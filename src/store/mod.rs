@@ -11,6 +11,7 @@
 //! See the schema in `migrations/` for the model.
 
 mod diff;
+mod edits;
 mod error;
 mod findings;
 mod layer_cache;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::Row;
 
 pub use diff::{DiffFinding, ScanDiff};
+pub use edits::{EditFile, EditRecord};
 use error::query_err;
 pub use error::StoreError;
 pub use findings::{FindingFilter, FindingRow, FindingState};

@@ -1,0 +1,50 @@
+//! The preview of a change: a unified diff, as `git diff` shows one.
+
+use similar::TextDiff;
+
+/// The unified diff of one file: `before` is `None` for a new file.
+pub fn unified(path: &str, before: Option<&str>, after: &str) -> String {
+    let (old_name, old) = match before {
+        Some(text) => (format!("a/{path}"), text),
+        None => ("/dev/null".to_owned(), ""),
+    };
+    let mut out = String::new();
+    if before.is_none() {
+        out.push_str(&format!("new file {path}\n"));
+    }
+    out.push_str(
+        &TextDiff::from_lines(old, after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &format!("b/{path}"))
+            .missing_newline_hint(true)
+            .to_string(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_line_shows_with_context_and_headers() {
+        let d = unified(
+            "Dockerfile",
+            Some("FROM x\nRUN a\nUSER app\n"),
+            "FROM x\nRUN b\nUSER app\n",
+        );
+        assert!(d.contains("--- a/Dockerfile\n+++ b/Dockerfile\n"), "{d}");
+        assert!(d.contains("-RUN a\n+RUN b\n"), "{d}");
+        assert!(d.contains(" FROM x\n"), "{d}");
+    }
+
+    #[test]
+    fn a_new_file_is_all_additions() {
+        let d = unified(".certs/.gitkeep", None, "");
+        assert!(d.starts_with("new file .certs/.gitkeep\n"), "{d}");
+        let d = unified(".dockerignore", None, ".certs/\n");
+        assert!(d.contains("--- /dev/null\n+++ b/.dockerignore\n"), "{d}");
+        assert!(d.contains("+.certs/\n"), "{d}");
+    }
+}
