@@ -10,8 +10,10 @@
 //! `ARCHITECTURE.md` for the map and the layering.
 #![deny(missing_docs)]
 
+pub mod ca;
 pub mod certs;
 pub mod clock;
+pub mod compose;
 pub mod edit;
 pub mod engine;
 pub mod explain;

@@ -1,0 +1,241 @@
+//! Giving a Dockerfile's network steps the CA as a BuildKit build secret.
+//!
+//! Each `RUN` whose command fetches over the network (npm, pip, curl, go,
+//! cargo…) gets `--mount=type=secret,id=ca-bundle,required=false` and, as
+//! its first command, the variables its tools read, set only when the
+//! secret is there and not empty: a build without the certificate works as
+//! before, and nothing of it lands in a layer. Every other line is left
+//! byte for byte; continuations, heredocs and the escape directive are
+//! respected (the file is parsed with `parse-dockerfile`, not matched).
+
+use parse_dockerfile::{Command, Instruction};
+
+use super::CaError;
+
+/// The build secret's id.
+pub const SECRET_ID: &str = "ca-bundle";
+/// Where BuildKit mounts it during a `RUN`.
+pub const SECRET_PATH: &str = "/run/secrets/ca-bundle";
+
+/// The variables each tool reads for its CA file. Those that *replace* the
+/// trust store point at the bundle (public roots plus the corporate CA), so
+/// every other TLS connection keeps working; `NODE_EXTRA_CA_CERTS` adds.
+const TOOLS: &[(&[&str], &[&str])] = &[
+    (
+        &["npm", "npx", "yarn", "pnpm", "node", "corepack", "bun"],
+        &["NODE_EXTRA_CA_CERTS"],
+    ),
+    (
+        &["pip", "pip3", "pipx", "poetry", "uv", "pipenv", "pdm"],
+        &["PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"],
+    ),
+    (&["curl"], &["CURL_CA_BUNDLE"]),
+    (
+        &[
+            "wget", "apk", "dnf", "yum", "microdnf", "zypper", "go", "gem", "bundle", "bundler",
+            "composer", "dotnet", "nuget",
+        ],
+        &["SSL_CERT_FILE"],
+    ),
+    (
+        &["cargo", "rustup"],
+        &["CARGO_HTTP_CAINFO", "SSL_CERT_FILE"],
+    ),
+    (&["git"], &["GIT_SSL_CAINFO"]),
+    (&["aws"], &["AWS_CA_BUNDLE"]),
+];
+
+/// Java tools: they read a truststore, not a PEM file.
+const JAVA_TOOLS: &[&str] = &["mvn", "mvnw", "gradle", "gradlew", "java", "sbt"];
+
+/// A Dockerfile after the rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    /// The new text (equal to the old when nothing needed changing).
+    pub text: String,
+    /// `RUN` steps given the secret.
+    pub steps: usize,
+    /// What the user should know (Java, apt over https, exec form).
+    pub notes: Vec<String>,
+}
+
+/// The command words of a `RUN` (the shell text with continuations and
+/// comment lines removed), as the names of the programs it may call.
+fn words(command: &str, escape: char) -> Vec<String> {
+    // Comment lines go first: inside a continuation they end nothing.
+    let kept: Vec<&str> = command
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    let joined = kept
+        .join("\n")
+        .replace(&format!("{escape}\r"), " ")
+        .replace(&format!("{escape}\n"), " ");
+    joined
+        .lines()
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || ";|&()`'\"<>$=".contains(c)))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.rsplit('/')
+                .next()
+                .unwrap_or(w)
+                .trim_end_matches(".exe")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The variables to set for these words, in a stable order.
+fn variables(words: &[String]) -> Vec<&'static str> {
+    let mut vars: Vec<&'static str> = Vec::new();
+    for (tools, names) in TOOLS {
+        if words.iter().any(|w| tools.contains(&w.as_str())) {
+            for n in *names {
+                if !vars.contains(n) {
+                    vars.push(n);
+                }
+            }
+        }
+    }
+    vars
+}
+
+fn guard_line(vars: &[&str]) -> String {
+    let exports: Vec<String> = vars.iter().map(|v| format!("{v}={SECRET_PATH}")).collect();
+    format!(
+        "if [ -s {SECRET_PATH} ]; then export {}; fi;",
+        exports.join(" ")
+    )
+}
+
+/// Whether a heredoc body runs in a POSIX shell (no shebang, or a shell one).
+fn shell_heredoc(body: &str) -> bool {
+    match body.lines().next() {
+        Some(first) if first.starts_with("#!") => {
+            ["sh", "bash", "dash", "ash", "zsh"].iter().any(|s| {
+                first.trim_end().ends_with(&format!("/{s}")) || first.ends_with(&format!(" {s}"))
+            })
+        }
+        _ => true,
+    }
+}
+
+/// Rewrites `text` (the Dockerfile at `shown`, for messages).
+pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
+    let df = parse_dockerfile::parse(text).map_err(|e| CaError::Dockerfile {
+        path: shown.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let escape = df
+        .parser_directives
+        .escape
+        .as_ref()
+        .map_or('\\', |d| d.value.value);
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    let mut notes = Vec::new();
+    let mut steps = 0;
+    for ins in &df.instructions {
+        let Instruction::Run(run) = ins else { continue };
+        let done = run.options.iter().any(|f| {
+            f.name.value == "mount"
+                && f.value
+                    .as_ref()
+                    .is_some_and(|v| v.value.contains(&format!("id={SECRET_ID}")))
+        });
+        if done {
+            continue;
+        }
+        let line = text[..run.run.span.start].matches('\n').count() + 1;
+        let body: String = match &run.arguments {
+            // `RUN <<EOF`: the here-document is the script itself.
+            Command::Shell(s)
+                if !run.here_docs.is_empty()
+                    && (s.value.trim().is_empty() || s.value.trim_start().starts_with("<<")) =>
+            {
+                let mut b = s.value.to_owned();
+                for h in &run.here_docs {
+                    b.push('\n');
+                    b.push_str(&h.value);
+                }
+                b
+            }
+            Command::Shell(s) => s.value.to_owned(),
+            Command::Exec(e) => e
+                .value
+                .iter()
+                .map(|w| w.value.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => continue,
+        };
+        let w = words(&body, escape);
+        if w.iter().any(|w| JAVA_TOOLS.contains(&w.as_str())) {
+            notes.push(format!(
+                "{shown}:{line}: Java tools read a truststore, not a PEM file; add the CA in that step with `keytool -importcert -noprompt -cacerts -storepass changeit -alias corporate-ca -file {SECRET_PATH}` (inside `if [ -s {SECRET_PATH} ]`)"
+            ));
+        }
+        if w.iter().any(|w| w == "apt-get" || w == "apt") {
+            notes.push(format!(
+                "{shown}:{line}: apt reads neither variable; for https package sources add `-o Acquire::https::CAInfo={SECRET_PATH}` to apt-get"
+            ));
+        }
+        let vars = variables(&w);
+        if vars.is_empty() {
+            continue;
+        }
+        steps += 1;
+        let mount = format!(" --mount=type=secret,id={SECRET_ID},required=false");
+        match &run.arguments {
+            Command::Exec(_) => {
+                inserts.push((run.run.span.end, mount));
+                notes.push(format!(
+                    "{shown}:{line}: exec-form RUN gets the secret, but no shell to set {}; use the shell form or set them in the command",
+                    vars.join(", ")
+                ));
+            }
+            // `RUN <<EOF`: the here-document is the script itself.
+            Command::Shell(s)
+                if !run.here_docs.is_empty()
+                    && (s.value.trim().is_empty() || s.value.trim_start().starts_with("<<")) =>
+            {
+                let first = &run.here_docs[0];
+                if !shell_heredoc(&first.value) {
+                    inserts.push((run.run.span.end, mount));
+                    notes.push(format!(
+                        "{shown}:{line}: the here-document is not a shell script; point its tool at {SECRET_PATH} yourself"
+                    ));
+                    continue;
+                }
+                inserts.push((run.run.span.end, mount));
+                inserts.push((first.span.start, format!("{}{newline}", guard_line(&vars))));
+            }
+            Command::Shell(s) => {
+                inserts.push((run.run.span.end, format!("{mount} {escape}{newline}   ")));
+                inserts.push((
+                    s.span.start,
+                    format!("{} {escape}{newline}    ", guard_line(&vars)),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if df.parser_directives.syntax.is_some() && steps > 0 {
+        notes.push(format!(
+            "{shown}: its `# syntax=` line makes BuildKit pull a frontend image from a registry, which fails behind the proxy or offline; Docker 20.10 and later understand `RUN --mount=type=secret` without it"
+        ));
+    }
+    let mut out = text.to_owned();
+    inserts.sort_by(|a, b| b.0.cmp(&a.0));
+    for (at, s) in inserts {
+        out.insert_str(at, &s);
+    }
+    Ok(Rewritten {
+        text: out,
+        steps,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,273 @@
+//! The CA setup of one project, as a [`Plan`]: the certificate and a bundle
+//! in `.certs/` (kept out of git and of the build context), each
+//! Dockerfile's network steps given the build secret, each compose file an
+//! override with the secret, the read-only mount and the variables, and a
+//! setup script for teammates without Dockward. Nothing is written here:
+//! [`crate::edit::apply`] does that after the preview.
+
+use std::path::Path;
+
+use super::certificate::{pem_encode, CaCertificate};
+use super::compose::{has_setup, override_text};
+use super::dockerfile::{rewrite, SECRET_ID};
+use super::CaError;
+use crate::edit::{Plan, PlanBuilder};
+
+/// Folders never searched for Dockerfiles and compose files.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "vendor",
+    ".certs",
+    "target",
+    "dist",
+    "build",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".terraform",
+];
+
+/// How deep below the project folder files are looked for.
+const MAX_DEPTH: usize = 4;
+
+/// Whether `name` is a Dockerfile's: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `Dockerfile.*` (not `Dockerfile.dockerignore`).
+pub fn is_dockerfile(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return false;
+    }
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.starts_with("dockerfile.")
+}
+
+/// The project's Dockerfiles and compose files (the one Compose would load
+/// in each folder), relative and `/`-separated, sorted.
+pub fn project_files(root: &Path) -> (Vec<String>, Vec<String>) {
+    let mut dockerfiles = Vec::new();
+    let mut composes = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<(String, std::fs::FileType)> = entries
+            .flatten()
+            .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
+            .collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let join = |n: &str| {
+            if rel.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{rel}/{n}")
+            }
+        };
+        for (name, t) in &names {
+            if t.is_dir() && depth < MAX_DEPTH && !SKIPPED_DIRS.contains(&name.as_str()) {
+                stack.push((dir.join(name), join(name), depth + 1));
+            } else if t.is_file() && is_dockerfile(name) {
+                dockerfiles.push(join(name));
+            }
+        }
+        if let Some(c) = crate::compose::FILE_NAMES
+            .iter()
+            .find(|c| names.iter().any(|(n, t)| n == *c && t.is_file()))
+        {
+            composes.push(join(c));
+        }
+    }
+    dockerfiles.sort();
+    composes.sort();
+    (dockerfiles, composes)
+}
+
+/// The path from `from_dir` (relative to the project) to `to` (relative to
+/// the project), `./`-prefixed as Compose likes it.
+fn relative_from(from_dir: &str, to: &str) -> String {
+    let depth = from_dir.split('/').filter(|s| !s.is_empty()).count();
+    if depth == 0 {
+        format!("./{to}")
+    } else {
+        format!("{}{to}", "../".repeat(depth))
+    }
+}
+
+/// Appends the lines of `wanted` that `text` lacks (compared trimmed),
+/// under `comment`, keeping everything else byte for byte.
+fn with_lines(text: &str, comment: &str, wanted: &[&str]) -> String {
+    let have: Vec<&str> = text.lines().map(str::trim).collect();
+    let missing: Vec<&&str> = wanted.iter().filter(|w| !have.contains(w)).collect();
+    if missing.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(comment);
+    out.push('\n');
+    for m in missing {
+        out.push_str(m);
+        out.push('\n');
+    }
+    out
+}
+
+/// The bundle: the public web roots Dockward knows (Mozilla's, from
+/// `webpki-root-certs`) followed by the corporate certificates.
+fn bundle(certs: &[CaCertificate]) -> String {
+    let mut out = String::from(
+        "# Public web roots (Mozilla's set) and the corporate CA, for runtimes whose\n# CA variable replaces their trust store. Made by Dockward; not for git.\n",
+    );
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        out.push_str(&pem_encode(der.as_ref()));
+    }
+    for c in certs {
+        out.push_str(&c.pem);
+    }
+    out
+}
+
+/// Plans the CA setup of `root` with `certs` (see the module docs).
+pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
+    let corporate: Vec<CaCertificate> = certs.iter().filter(|c| !c.public_root).cloned().collect();
+    let Some(first) = corporate.first() else {
+        return Err(CaError::OnlyPublic("the chosen certificates".into()));
+    };
+    let stem = first.file_stem();
+    let title = format!("Corporate CA ({}) for builds and containers", first.subject);
+    let mut b = PlanBuilder::new(root, "ca", &title)?;
+    let ca_pem: String = corporate.iter().map(|c| c.pem.as_str()).collect();
+    b.set(
+        &format!(".certs/{stem}.pem"),
+        ca_pem,
+        Some(0o644),
+        "the CA certificate alone (no key)",
+    )?;
+    b.set(
+        ".certs/ca-bundle.pem",
+        bundle(&corporate),
+        Some(0o644),
+        "public roots plus the CA, for runtimes whose variable replaces their trust store",
+    )?;
+    b.set(
+        ".certs/.gitkeep",
+        String::new(),
+        Some(0o644),
+        "keeps the folder in git, empty",
+    )?;
+    b.set(
+        ".certs/setup.sh",
+        include_str!("setup.sh").replace("@STEM@", &stem),
+        Some(0o755),
+        "makes the certificate files on a teammate's machine (copies a certificate, never a key)",
+    )?;
+    let gitignore = b.read(".gitignore")?.unwrap_or_default();
+    b.set(
+        ".gitignore",
+        with_lines(
+            &gitignore,
+            "# Corporate CA certificates: on each machine, not in git (Dockward CA setup)",
+            &[".certs/*", "!.certs/.gitkeep", "!.certs/setup.sh"],
+        ),
+        Some(0o644),
+        "certificates stay out of git",
+    )?;
+    if gitignore
+        .lines()
+        .any(|l| matches!(l.trim(), ".certs" | ".certs/" | "/.certs" | "/.certs/"))
+    {
+        b.note(".gitignore ignores the whole .certs folder, so git cannot keep .certs/setup.sh: replace that line with `.certs/*`".into());
+    }
+    let dockerignore = b.read(".dockerignore")?.unwrap_or_default();
+    let covered = dockerignore.lines().any(|l| {
+        matches!(
+            l.trim(),
+            ".certs" | ".certs/" | ".certs/*" | ".certs/**" | "/.certs" | "/.certs/"
+        )
+    });
+    if !covered {
+        b.set(
+            ".dockerignore",
+            with_lines(
+                &dockerignore,
+                "# Certificates reach builds as a secret, never through the context (Dockward CA setup)",
+                &[".certs/"],
+            ),
+            Some(0o644),
+            "a stray `COPY . .` cannot bake the certificate into an image",
+        )?;
+    }
+    let (dockerfiles, composes) = project_files(b.root());
+    let mut steps = 0;
+    for df in &dockerfiles {
+        let Some(text) = b.read(df)? else { continue };
+        let r = rewrite(&text, df)?;
+        for n in r.notes {
+            b.note(n);
+        }
+        if r.steps > 0 {
+            steps += r.steps;
+            b.set(
+                df,
+                r.text,
+                None,
+                &format!("{} network step(s) get the CA as a build secret", r.steps),
+            )?;
+        }
+    }
+    for c in &composes {
+        let Some(text) = b.read(c)? else { continue };
+        let doc = crate::compose::to_json(&text).map_err(|reason| CaError::Compose {
+            path: c.clone(),
+            reason,
+        })?;
+        let services = crate::compose::services(&doc);
+        if services.is_empty() {
+            continue;
+        }
+        let (dir, base) = c.rsplit_once('/').unwrap_or(("", c.as_str()));
+        let over_name = crate::compose::override_name(base);
+        let over = if dir.is_empty() {
+            over_name.clone()
+        } else {
+            format!("{dir}/{over_name}")
+        };
+        match b.read(&over)? {
+            Some(existing) if has_setup(&existing) => {}
+            Some(_) => b.note(format!(
+                "{over} exists already and was left as it is: add to each service the bind mount of .certs/ca-bundle.pem at /run/certs/ca-bundle.pem (read-only), the variables, and `build.secrets: [{SECRET_ID}]` — `dockward ca plan` on a copy without it shows the exact lines"
+            )),
+            None => b.set(
+                &over,
+                override_text(base, &services, &relative_from(dir, ".certs/ca-bundle.pem")),
+                Some(0o644),
+                "Compose loads it with the compose file: the build secret, a read-only mount of the bundle and the runtime variables",
+            )?,
+        }
+    }
+    if steps > 0 || !composes.is_empty() {
+        b.note(format!(
+            "builds need BuildKit (the default since Docker 23; on 20.10 set DOCKER_BUILDKIT=1) and the secret: `docker build --secret id={SECRET_ID},src=.certs/ca-bundle.pem .`; Compose passes it by itself"
+        ));
+    }
+    for c in &corporate {
+        for w in &c.warnings {
+            b.note(format!("{}: {w}", c.subject));
+        }
+    }
+    Ok(b.finish())
+}
+
+#[cfg(test)]
+mod tests;

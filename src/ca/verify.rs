@@ -1,0 +1,205 @@
+//! Checking a project's CA setup: statically (the certificate files hold no
+//! key and stay out of git and of build contexts, every network step of
+//! every Dockerfile has the secret, every compose file its override, no
+//! `COPY` takes `.certs/`), and, for images built from the project, with
+//! the layer scan (the certificate is in none of their layers).
+
+use std::path::Path;
+
+use parse_dockerfile::Instruction;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::certificate;
+use super::compose::has_setup;
+use super::dockerfile::rewrite;
+use super::project::project_files;
+use super::CaError;
+
+/// One check and its result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Check {
+    /// What was checked.
+    pub what: String,
+    /// Whether it holds.
+    pub ok: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+fn check(what: &str, ok: bool, detail: String) -> Check {
+    Check {
+        what: what.to_owned(),
+        ok,
+        detail,
+    }
+}
+
+/// Whether git, asked read-only, ignores `rel` in `root`: `None` when the
+/// folder is not in a git work tree (or git is not installed).
+fn git_ignores(root: &Path, rel: &str) -> Option<bool> {
+    let inside = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .output()
+        .ok()?;
+    if !inside.status.success() {
+        return None;
+    }
+    let s = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["check-ignore", "-q", "--no-index", rel])
+        .status()
+        .ok()?;
+    Some(s.success())
+}
+
+fn names_certs(s: &parse_dockerfile::Source<'_>) -> bool {
+    matches!(s, parse_dockerfile::Source::Path(p) if p.value.contains(".certs"))
+}
+
+/// The static checks (see the module docs), with the CA certificates'
+/// SHA-256 fingerprints found in `.certs/`.
+pub fn verify_project(
+    root: &Path,
+    now_unix: i64,
+) -> Result<(Vec<Check>, Vec<(String, String)>), CaError> {
+    let mut checks = Vec::new();
+    let mut cas = Vec::new();
+    let certs_dir = root.join(".certs");
+    let mut pems: Vec<_> = std::fs::read_dir(&certs_dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    pems.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "pem"));
+    pems.sort();
+    let bundle = certs_dir.join("ca-bundle.pem");
+    checks.push(check(
+        "certificate files",
+        bundle.is_file(),
+        if bundle.is_file() {
+            format!("{} PEM file(s) in .certs/", pems.len())
+        } else {
+            "no .certs/ca-bundle.pem: run `dockward ca apply` (or .certs/setup.sh)".into()
+        },
+    ));
+    for p in &pems {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match certificate::read(p, now_unix) {
+            Ok(certs) => {
+                if name != "ca-bundle.pem" {
+                    cas.extend(
+                        certs
+                            .into_iter()
+                            .filter(|c| !c.public_root)
+                            .map(|c| (c.sha256, c.subject)),
+                    );
+                }
+            }
+            Err(CaError::HoldsKey(_)) => checks.push(check(
+                "no key in .certs/",
+                false,
+                format!(
+                    ".certs/{name} holds a private key: remove it; only certificates belong here"
+                ),
+            )),
+            // An empty placeholder from setup.sh on a machine without the CA.
+            Err(CaError::NoCertificate(_)) => {}
+            Err(e) => checks.push(check("certificate files", false, e.to_string())),
+        }
+    }
+    let ignored = match git_ignores(root, ".certs/ca-bundle.pem") {
+        Some(ignored) => (ignored, "git check-ignore".to_owned()),
+        None => {
+            let gi = std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default();
+            (
+                gi.lines()
+                    .any(|l| matches!(l.trim(), ".certs/*" | ".certs/" | ".certs")),
+                ".gitignore (not a git work tree)".to_owned(),
+            )
+        }
+    };
+    checks.push(check(
+        "kept out of git",
+        ignored.0,
+        format!(
+            "{}: .certs/ca-bundle.pem is {}ignored",
+            ignored.1,
+            if ignored.0 { "" } else { "NOT " }
+        ),
+    ));
+    let di = std::fs::read_to_string(root.join(".dockerignore")).unwrap_or_default();
+    let covered = di.lines().any(|l| {
+        matches!(
+            l.trim(),
+            ".certs" | ".certs/" | ".certs/*" | ".certs/**" | "/.certs" | "/.certs/"
+        )
+    });
+    checks.push(check(
+        "kept out of build contexts",
+        covered,
+        if covered {
+            ".dockerignore excludes .certs/".into()
+        } else {
+            ".dockerignore does not exclude .certs/: a `COPY . .` would bake the certificate in"
+                .into()
+        },
+    ));
+    let (dockerfiles, composes) = project_files(root);
+    for df in &dockerfiles {
+        let Ok(text) = std::fs::read_to_string(root.join(df)) else {
+            continue;
+        };
+        let missing = rewrite(&text, df)?.steps;
+        checks.push(check(
+            &format!("{df}: build secret"),
+            missing == 0,
+            if missing == 0 {
+                "every network step has the CA as a build secret".into()
+            } else {
+                format!("{missing} network step(s) without the build secret")
+            },
+        ));
+        let copies_certs = parse_dockerfile::parse(&text).is_ok_and(|parsed| {
+            parsed.instructions.iter().any(|i| match i {
+                Instruction::Copy(c) => c.src.iter().any(names_certs),
+                Instruction::Add(a) => a.src.iter().any(names_certs),
+                _ => false,
+            })
+        });
+        {
+            if copies_certs {
+                checks.push(check(
+                    &format!("{df}: no COPY of .certs"),
+                    false,
+                    "a COPY or ADD takes .certs/: the certificate would be in the image; use the build secret".into(),
+                ));
+            }
+        }
+    }
+    for c in &composes {
+        let (dir, base) = c.rsplit_once('/').unwrap_or(("", c.as_str()));
+        let over = crate::compose::override_name(base);
+        let over = if dir.is_empty() {
+            over
+        } else {
+            format!("{dir}/{over}")
+        };
+        let ok = std::fs::read_to_string(root.join(&over)).is_ok_and(|t| has_setup(&t));
+        checks.push(check(
+            &format!("{c}: containers"),
+            ok,
+            if ok {
+                format!("{over} mounts the bundle read-only and sets the variables")
+            } else {
+                format!("{over} does not carry the CA setup")
+            },
+        ));
+    }
+    Ok((checks, cas))
+}
