@@ -98,6 +98,9 @@ pub struct CertSummary {
     pub not_after_unix: i64,
     /// Whether it is a CA (basic constraints) or self-signed.
     pub ca: bool,
+    /// What its basic constraints say, if it has them: `Some(false)` is a
+    /// server certificate, even a self-signed one.
+    pub constraints_ca: Option<bool>,
     /// SHA-256 of the DER, hex.
     pub sha256: String,
     /// Whether it is one of Mozilla's public web roots.
@@ -120,6 +123,7 @@ pub fn summarize(der: &[u8]) -> Option<CertSummary> {
         public_root: roots.certs.contains(&digest)
             || roots.subject_keys.contains(&subject_key(&cert)),
         ca: cert.is_ca() || cert.subject() == cert.issuer(),
+        constraints_ca: cert.basic_constraints().ok().flatten().map(|b| b.value.ca),
         not_before: rfc(&validity.not_before),
         not_after: rfc(&validity.not_after),
         not_after_unix: validity.not_after.timestamp(),

@@ -15,6 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("score", &["finding"]),
     ("store", &["clock", "finding"]),
     ("explain", &["finding", "score", "store"]),
+    ("compose", &[]),
+    ("edit", &["store"]),
     ("rules", &["facts", "finding", "secrets"]),
     ("engine", &["clock", "facts", "secrets"]),
     (
@@ -33,6 +35,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "inventory",
         &[
             "clock", "engine", "explain", "facts", "finding", "layers", "rules", "store",
+        ],
+    ),
+    (
+        "ca",
+        &[
+            "certs", "clock", "compose", "edit", "engine", "host", "layers", "secrets",
         ],
     ),
     (

@@ -34,6 +34,9 @@ pub struct CaCertificate {
     pub sha256: String,
     /// Whether it is a CA (basic constraints) or self-signed.
     pub ca: bool,
+    /// Whether its basic constraints say it is not a CA (a server's
+    /// certificate, even self-signed): never offered by detection.
+    pub not_ca: bool,
     /// Whether it is one of the public web roots (then it needs no setup).
     pub public_root: bool,
     /// The TLS-inspection vendor it names.
@@ -49,7 +52,7 @@ impl CaCertificate {
     pub fn from_der(der: &[u8], now_unix: i64) -> Option<CaCertificate> {
         let s: CertSummary = summarize(der)?;
         let mut warnings = Vec::new();
-        if !s.ca {
+        if !s.ca || s.constraints_ca == Some(false) {
             warnings.push("not a CA certificate (no basic constraints CA flag): trusting it does not make the proxy's certificates trusted".to_owned());
         }
         let left = (s.not_after_unix - now_unix) / 86_400;
@@ -66,6 +69,7 @@ impl CaCertificate {
             not_after: s.not_after,
             sha256: s.sha256,
             ca: s.ca,
+            not_ca: s.constraints_ca == Some(false),
             public_root: s.public_root,
             vendor: s.vendor.map(str::to_owned),
             warnings,

@@ -91,7 +91,7 @@ impl DetectEnv {
         match &self.prefix {
             None => PathBuf::from(p),
             Some(root) => {
-                let rel = p.trim_start_matches(|c| c == '/' || c == '\\');
+                let rel = p.trim_start_matches(['/', '\\']);
                 let rel = rel.strip_prefix("C:/").unwrap_or(rel);
                 root.join(rel)
             }
@@ -128,15 +128,39 @@ pub struct Detection {
     pub choice: Option<CaCertificate>,
 }
 
-fn from_file(env: &DetectEnv, source: String, shown: &str, path: &Path) -> Option<Candidate> {
+/// The distribution's own copies of the public roots (Debian and Ubuntu
+/// keep them in `/usr/share/ca-certificates`): its bundle holds roots that
+/// Mozilla no longer marks for TLS, which are not corporate either.
+fn distribution_roots(env: &DetectEnv) -> HashSet<String> {
+    if env.os != Os::Linux {
+        return HashSet::new();
+    }
+    let dir = env.path("/usr/share/ca-certificates");
+    cert_files(&dir)
+        .iter()
+        .filter_map(|f| certificate::read(f, env.now_unix).ok())
+        .flatten()
+        .map(|c| c.sha256)
+        .collect()
+}
+
+fn from_file(
+    env: &DetectEnv,
+    public: &HashSet<String>,
+    source: String,
+    shown: &str,
+    path: &Path,
+) -> Option<Candidate> {
     if !path.exists() {
         return None;
     }
     Some(match certificate::read(path, env.now_unix) {
         Ok(certs) => {
             let total = certs.len();
-            let mut certificates: Vec<CaCertificate> =
-                certs.into_iter().filter(|c| !c.public_root).collect();
+            let mut certificates: Vec<CaCertificate> = certs
+                .into_iter()
+                .filter(|c| !c.public_root && !c.not_ca && !public.contains(&c.sha256))
+                .collect();
             certificates.sort_by_key(|c| c.vendor.is_none());
             Candidate {
                 source,
@@ -212,7 +236,22 @@ pub fn detect(env: &DetectEnv) -> Detection {
         Os::Windows => "windows",
         Os::Linux => "linux",
     };
-    let mut candidates = Vec::new();
+    let public = distribution_roots(env);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    // One candidate per file, naming every variable that points at it.
+    let mut add = |c: Option<Candidate>| {
+        let Some(c) = c else { return };
+        match candidates
+            .iter_mut()
+            .find(|k| k.path.is_some() && k.path == c.path)
+        {
+            Some(k) if !k.source.split(", ").any(|s| s == c.source) => {
+                k.source = format!("{}, {}", k.source, c.source);
+            }
+            Some(_) => {}
+            None => candidates.push(c),
+        }
+    };
     for name in CA_VARIABLES {
         let Some(value) = env.var(name) else { continue };
         let path = env.path(value);
@@ -227,13 +266,13 @@ pub fn detect(env: &DetectEnv) -> Detection {
             } else {
                 f.display().to_string()
             };
-            candidates.extend(from_file(env, (*name).to_owned(), &shown, &f));
+            add(from_file(env, &public, (*name).to_owned(), &shown, &f));
         }
     }
     let src = sources();
     for s in src.file.iter().filter(|s| s.os == os_name) {
         let vendor = s.vendor.clone().unwrap_or_else(|| "agent".into());
-        candidates.extend(from_file(env, vendor, &s.path, &env.path(&s.path)));
+        add(from_file(env, &public, vendor, &s.path, &env.path(&s.path)));
     }
     for s in src.system.iter().filter(|s| s.os == os_name) {
         let path = env.path(&s.path);
@@ -244,7 +283,13 @@ pub fn detect(env: &DetectEnv) -> Detection {
         };
         for f in files {
             let shown = f.display().to_string();
-            candidates.extend(from_file(env, "system trust store".into(), &shown, &f));
+            add(from_file(
+                env,
+                &public,
+                "system trust store".into(),
+                &shown,
+                &f,
+            ));
         }
     }
     if env.run_commands {

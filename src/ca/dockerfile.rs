@@ -226,7 +226,7 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
         ));
     }
     let mut out = text.to_owned();
-    inserts.sort_by(|a, b| b.0.cmp(&a.0));
+    inserts.sort_by_key(|i| std::cmp::Reverse(i.0));
     for (at, s) in inserts {
         out.insert_str(at, &s);
     }

@@ -11,6 +11,9 @@ pub mod dockerfile;
 pub mod project;
 pub mod verify;
 
+#[cfg(test)]
+mod tests;
+
 /// Errors of the CA wizard.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -51,6 +54,9 @@ pub enum CaError {
         /// The parser's message, with the line.
         reason: String,
     },
+    /// The engine or the layer scan failed while verifying images.
+    #[error("cannot scan the project's images: {0}")]
+    Scan(String),
     /// Planning or applying the change failed.
     #[error(transparent)]
     Edit(#[from] crate::edit::EditError),

@@ -61,12 +61,17 @@ fn names_certs(s: &parse_dockerfile::Source<'_>) -> bool {
     matches!(s, parse_dockerfile::Source::Path(p) if p.value.contains(".certs"))
 }
 
-/// The static checks (see the module docs), with the CA certificates'
-/// SHA-256 fingerprints found in `.certs/`.
-pub fn verify_project(
-    root: &Path,
-    now_unix: i64,
-) -> Result<(Vec<Check>, Vec<(String, String)>), CaError> {
+/// A CA found in a project's `.certs/`: what the image check looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectCa {
+    /// SHA-256 of the certificate, hex.
+    pub sha256: String,
+    /// Its subject, as findings name it.
+    pub subject: String,
+}
+
+/// The static checks (see the module docs), and the CAs in `.certs/`.
+pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<ProjectCa>), CaError> {
     let mut checks = Vec::new();
     let mut cas = Vec::new();
     let certs_dir = root.join(".certs");
@@ -97,7 +102,10 @@ pub fn verify_project(
                         certs
                             .into_iter()
                             .filter(|c| !c.public_root)
-                            .map(|c| (c.sha256, c.subject)),
+                            .map(|c| ProjectCa {
+                                sha256: c.sha256,
+                                subject: c.subject,
+                            }),
                     );
                 }
             }
@@ -202,4 +210,69 @@ pub fn verify_project(
         ));
     }
     Ok((checks, cas))
+}
+
+/// Scans `images` (built from the project) and checks that none carries
+/// one of `cas` in a layer. Nothing is recorded.
+pub async fn verify_images(images: &[String], cas: &[ProjectCa]) -> Result<Vec<Check>, CaError> {
+    let engine = crate::engine::Engine::connect_default()
+        .await
+        .map_err(|e| CaError::Scan(e.to_string()))?;
+    let scanner = std::sync::Arc::new(
+        crate::layers::Scanner::builtin(crate::layers::Limits::default())
+            .map_err(|e| CaError::Scan(e.to_string()))?,
+    );
+    let mut out = Vec::new();
+    for image in images {
+        let what = format!("image {image}: no CA in its layers");
+        let scan = crate::layers::scan_image(
+            &engine,
+            None,
+            image,
+            scanner.clone(),
+            &crate::layers::ScanControl::default(),
+        )
+        .await;
+        let scan = match scan {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(check(&what, false, format!("not scanned: {e}")));
+                continue;
+            }
+        };
+        let found: Vec<String> = scan
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule == "image.layer-ca-certificate")
+            // The finding names the certificate by subject (a bundle names
+            // what it holds beyond the public roots).
+            .filter(|f| {
+                cas.iter()
+                    .any(|ca| f.finding.evidence.contains(ca.subject.as_str()))
+            })
+            .map(|f| {
+                format!(
+                    "{} (layer {})",
+                    f.path.clone().unwrap_or_default(),
+                    f.layer_index.map_or("?".into(), |i| i.to_string())
+                )
+            })
+            .collect();
+        out.push(if let Some(e) = &scan.error {
+            check(&what, false, format!("scan incomplete: {e}"))
+        } else if found.is_empty() {
+            check(
+                &what,
+                true,
+                format!("{} layers scanned, the CA is in none", scan.layers.len()),
+            )
+        } else {
+            check(
+                &what,
+                false,
+                format!("the CA is baked in: {}", found.join(", ")),
+            )
+        });
+    }
+    Ok(out)
 }

@@ -62,6 +62,15 @@ pub fn terminal_safe(s: &str) -> String {
     out
 }
 
+/// Like [`terminal_safe`], for text of several lines (a diff, a list):
+/// newlines stay, tabs become spaces, every other control is escaped.
+pub fn terminal_safe_text(s: &str) -> String {
+    s.split('\n')
+        .map(terminal_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Unicode bidirectional controls, which can reorder what a terminal shows.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')

@@ -39,7 +39,7 @@ impl Cli {
             | Command::Unsuppress { db, .. }
             | Command::Report { db, .. }
             | Command::Cleanup { db, .. } => db,
-            Command::Rules { .. } => return None,
+            Command::Rules { .. } | Command::Ca { .. } => return None,
         };
         db.db.clone().or_else(dockward::store::Store::default_path)
     }
@@ -241,6 +241,66 @@ pub enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// The CA setup wizard: give builds and containers the corporate
+    /// TLS-inspection CA without putting it (or any key) into an image.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CaCommand {
+    /// Find the corporate CA: CA variables, TLS-inspection agents' files,
+    /// the system trust store.
+    Detect {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+    /// Show what `apply` would change in a project, as a diff (writes nothing).
+    Plan {
+        /// The project folder.
+        dir: PathBuf,
+        /// The CA certificate file (default: the one `detect` chooses).
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+    /// Show the plan, then write it (asks first unless --yes); recorded for undo.
+    Apply {
+        /// The project folder.
+        dir: PathBuf,
+        /// The CA certificate file (default: the one `detect` chooses).
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// Apply without asking (after reading `ca plan`).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Check a project's setup; with --image, also that the CA is in none of
+    /// those images' layers. Exits 1 when a check fails.
+    Verify {
+        /// The project folder.
+        dir: PathBuf,
+        /// Images built from the project to scan (repeatable).
+        #[arg(long = "image")]
+        images: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+    /// Restore every file the last `apply` changed, byte for byte.
+    Undo {
+        /// The project folder.
+        dir: PathBuf,
+        #[command(flatten)]
+        db: Db,
     },
 }
 

@@ -1,6 +1,7 @@
 //! One file per command (or group of commands), each `run`ning the core and
 //! printing what it returns. Shared here: opening the database, printing.
 
+mod ca;
 mod history;
 mod host;
 mod inventory;
@@ -78,6 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
         } => report::cleanup(retention_days, format, &db).await,
         Command::Rules { command } => rules::run(command),
+        Command::Ca { command } => ca::run(command).await,
     }
 }
 

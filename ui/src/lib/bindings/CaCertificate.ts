@@ -29,6 +29,11 @@ sha256: string,
  */
 ca: boolean, 
 /**
+ * Whether its basic constraints say it is not a CA (a server's
+ * certificate, even self-signed): never offered by detection.
+ */
+not_ca: boolean, 
+/**
  * Whether it is one of the public web roots (then it needs no setup).
  */
 public_root: boolean, 
