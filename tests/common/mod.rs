@@ -113,3 +113,28 @@ impl Drop for Fixtures {
             .status();
     }
 }
+
+/// The `dockward.test` label for what a test makes itself, removed on drop
+/// (also when the test panics) with the fixture script's `remove`.
+pub struct Labelled {
+    /// The label's value.
+    pub label: String,
+}
+
+impl Labelled {
+    pub fn new(test: &str) -> Labelled {
+        let run = std::env::var("DOCKWARD_TEST_LABEL")
+            .unwrap_or_else(|_| format!("dev-{}", std::process::id()));
+        Labelled {
+            label: format!("{run}-{test}"),
+        }
+    }
+}
+
+impl Drop for Labelled {
+    fn drop(&mut self) {
+        let _ = Command::new(script())
+            .args(["remove", &self.label])
+            .status();
+    }
+}
