@@ -96,7 +96,14 @@ cp -L /etc/ssl/certs/ca-certificates.crt $root/etc/ssl/certs/
 fn build(project: &Path, tag: &str, label: &str, secret: bool) -> std::process::Output {
     let mut cmd = Command::new("/usr/bin/docker");
     cmd.env("DOCKER_BUILDKIT", "1")
-        .args(["build", "--network", "host", "--progress", "plain", "--label"])
+        .args([
+            "build",
+            "--network",
+            "host",
+            "--progress",
+            "plain",
+            "--label",
+        ])
         .arg(format!("dockward.test={label}"))
         .args(["-t", tag]);
     if secret {
@@ -163,19 +170,28 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
     let before = snapshot(p);
 
     let failed = build(p, &tag("app"), &labelled.label, false);
-    assert!(!failed.status.success(), "the build must fail before the setup");
+    assert!(
+        !failed.status.success(),
+        "the build must fail before the setup"
+    );
     let log = String::from_utf8_lossy(&failed.stderr);
     assert!(
         log.contains("certificate") || log.contains("exit code: 60"),
         "fails on certificate verification: {log}"
     );
 
-    let db = project.path().join("..").join(format!("dw-ca-{}.db", std::process::id()));
+    let db = project
+        .path()
+        .join("..")
+        .join(format!("dw-ca-{}.db", std::process::id()));
     let out = ok(dockward(&db)
         .args(["ca", "apply", "--yes", "--cert"])
         .arg(pki.path().join("ca.pem"))
         .arg(p));
-    assert!(out.contains("+RUN --mount=type=secret,id=ca-bundle,required=false"), "{out}");
+    assert!(
+        out.contains("+RUN --mount=type=secret,id=ca-bundle,required=false"),
+        "{out}"
+    );
     let pems: Vec<_> = p
         .join(".certs")
         .read_dir()
@@ -198,21 +214,40 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
     assert!(String::from_utf8_lossy(&built.stderr).contains("fetched through the proxy"));
 
     // The layer scan finds the CA in none of the image's layers…
-    let verified = sh(dockward(&db).args(["ca", "verify", "--image", &tag("app")]).arg(p));
+    let verified = sh(dockward(&db)
+        .args(["ca", "verify", "--image", &tag("app")])
+        .arg(p));
     let text = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{text}");
     assert!(text.contains("the CA is in none"), "{text}");
     // …and catches an image that bakes it in.
-    std::fs::write(p.join("Bad.Dockerfile"), format!("FROM {}\nCOPY .certs/ /etc/ssl/corp/\n", tag("curl"))).expect("write");
-    std::fs::write(p.join(".dockerignore.bak"), std::fs::read(p.join(".dockerignore")).expect("read")).expect("write");
+    std::fs::write(
+        p.join("Bad.Dockerfile"),
+        format!("FROM {}\nCOPY .certs/ /etc/ssl/corp/\n", tag("curl")),
+    )
+    .expect("write");
+    std::fs::write(
+        p.join(".dockerignore.bak"),
+        std::fs::read(p.join(".dockerignore")).expect("read"),
+    )
+    .expect("write");
     std::fs::remove_file(p.join(".dockerignore")).expect("rm");
     ok(Command::new("/usr/bin/docker")
         .env("DOCKER_BUILDKIT", "1")
-        .args(["build", "--network", "none", "-f", "Bad.Dockerfile", "--label"])
+        .args([
+            "build",
+            "--network",
+            "none",
+            "-f",
+            "Bad.Dockerfile",
+            "--label",
+        ])
         .arg(format!("dockward.test={}", labelled.label))
         .args(["-t", &tag("bad"), "."])
         .current_dir(p));
-    let caught = sh(dockward(&db).args(["ca", "verify", "--image", &tag("bad")]).arg(p));
+    let caught = sh(dockward(&db)
+        .args(["ca", "verify", "--image", &tag("bad")])
+        .arg(p));
     let text = String::from_utf8_lossy(&caught.stdout);
     assert_eq!(caught.status.code(), Some(1), "{text}");
     assert!(text.contains("the CA is baked in"), "{text}");
@@ -234,7 +269,11 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
     assert_eq!(fetched, "fetched through the proxy\n");
 
     ok(dockward(&db).args(["ca", "undo"]).arg(p));
-    assert_eq!(snapshot(p), before, "undo restores the project byte for byte");
+    assert_eq!(
+        snapshot(p),
+        before,
+        "undo restores the project byte for byte"
+    );
     let _ = std::fs::remove_file(&db);
     std::thread::sleep(Duration::from_millis(10));
 }
