@@ -15,6 +15,12 @@ fn main() {
             "unsuppress",
             "export_report",
             "host_check",
+            "ca_detect",
+            "ca_read_certificate",
+            "ca_plan",
+            "ca_apply",
+            "ca_verify",
+            "ca_undo",
         ]),
     ))
     .expect("tauri build script failed");

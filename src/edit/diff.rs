@@ -23,6 +23,24 @@ pub fn unified(path: &str, before: Option<&str>, after: &str) -> String {
     out
 }
 
+/// Larger new files are summarised in a preview rather than shown line by
+/// line (a bundle of 140 public roots would drown the rest).
+pub const PREVIEW_LIMIT: usize = 32 << 10;
+
+/// One change as the preview shows it: its diff, or a one-line summary of
+/// a large new file.
+pub fn preview(c: &super::Change) -> String {
+    if c.before.is_none() && c.after.len() > PREVIEW_LIMIT {
+        return format!(
+            "new file {}: {} lines, {} bytes (too long to show)\n",
+            c.path,
+            c.after.lines().count(),
+            c.after.len()
+        );
+    }
+    unified(&c.path, c.before.as_deref(), &c.after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,12 +107,19 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// The preview: a unified diff of every change.
+    /// A fingerprint of the plan: a window that shows a preview sends it
+    /// back with "apply", and the shell applies only a plan it recomputes
+    /// to the same fingerprint (what was shown is what is written).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(json))
+    }
+
+    /// The preview: a unified diff of every change (large new files
+    /// summarised, see [`diff::preview`]).
     pub fn diff(&self) -> String {
-        self.changes
-            .iter()
-            .map(|c| diff::unified(&c.path, c.before.as_deref(), &c.after))
-            .collect()
+        self.changes.iter().map(diff::preview).collect()
     }
 }
 

@@ -4,6 +4,7 @@
 //! check, and its TypeScript wrapper with typed arguments
 //! (`ui/src/lib/commands.ts`, written by `cargo test`, committed).
 
+mod ca;
 mod history;
 mod host;
 mod inventory;
@@ -13,6 +14,10 @@ mod scans;
 use crate::error::AppError;
 use crate::state::AppState;
 
+use dockward::ca::certificate::CaCertificate;
+use dockward::ca::detect::Detection;
+use dockward::ca::verify::Check;
+use dockward::edit::apply::Outcome;
 use dockward::host::HostReport;
 use dockward::inventory::InventoryReport;
 use dockward::layers::{ImageScan, ScanProgress};
@@ -94,6 +99,19 @@ commands! {
     /// Checks the host (Docker Desktop settings, versions, advisories,
     /// mounts) and records it. Works without an engine.
     host_check() -> HostReport = host::host_check;
+    /// Finds the corporate CA: CA variables, TLS-inspection agents'
+    /// certificate files, the system trust store. Reads only.
+    ca_detect() -> Detection = ca::ca_detect;
+    /// Reads a certificate file the user chose (a file with a key is refused).
+    ca_read_certificate(path: String) -> Vec<CaCertificate> = ca::ca_read_certificate;
+    /// The CA setup of a project folder, as a preview; writes nothing.
+    ca_plan(dir: String, certificates: Vec<CaCertificate>) -> ca::PlanPreview = ca::ca_plan;
+    /// Applies the previewed setup if the project is still as previewed.
+    ca_apply(dir: String, certificates: Vec<CaCertificate>, digest: String) -> Outcome = ca::ca_apply;
+    /// Checks a project's CA setup; scans the named images for the CA.
+    ca_verify(dir: String, images: Vec<String>) -> Vec<Check> = ca::ca_verify;
+    /// Restores every file the last apply in the folder changed.
+    ca_undo(dir: String) -> Outcome = ca::ca_undo;
 }
 
 #[cfg(test)]

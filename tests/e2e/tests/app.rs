@@ -355,6 +355,89 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("host.png"), png).expect("write");
 
+        // The CA wizard, from the Host page's link where an agent's folder
+        // is shared: a certificate file, a project folder, the preview,
+        // apply, the checks, undo.
+        if std::env::var_os("DOCKWARD_DESKTOP_SETTINGS").is_some() {
+            click(&c, "[data-testid=host-ca-link]").await;
+        } else {
+            click(&c, "[data-testid=nav-ca]").await;
+        }
+        wait_for(&c, "[data-testid=ca-page]").await;
+        let project = tempfile::tempdir().expect("tmp");
+        let dir = project.path();
+        std::fs::write(dir.join("Dockerfile"), "FROM node:20\nRUN npm ci\n").expect("write");
+        std::fs::write(
+            dir.join("compose.yaml"),
+            "# the team's file\nservices:\n  web:\n    build: .\n",
+        )
+        .expect("write");
+        let dockerfile_before = std::fs::read(dir.join("Dockerfile")).expect("read");
+        let cert = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/certs/netskope-ca.pem")
+            .canonicalize()
+            .expect("fixture");
+        wait_for(&c, "[data-testid=ca-cert-path]")
+            .await
+            .send_keys(&cert.display().to_string())
+            .await
+            .expect("type");
+        click(&c, "[data-testid=ca-cert-read]").await;
+        let chosen = wait_for(&c, "[data-testid=ca-choice]:checked").await;
+        assert_eq!(attr(&chosen, "data-sha256").await.len(), 64);
+        wait_for(&c, "[data-testid=ca-dir]")
+            .await
+            .send_keys(&dir.display().to_string())
+            .await
+            .expect("type");
+        click(&c, "[data-testid=ca-preview]").await;
+        wait_for(&c, "[data-testid=ca-change][data-path='compose.override.yaml']").await;
+        let changes = c
+            .find_all(Locator::Css("[data-testid=ca-change]"))
+            .await
+            .expect("changes");
+        let mut paths = Vec::new();
+        for ch in &changes {
+            paths.push(attr(ch, "data-path").await);
+        }
+        assert!(paths.contains(&"Dockerfile".to_string()), "{paths:?}");
+        assert!(paths.contains(&".certs/netskope-ca.pem".to_string()), "{paths:?}");
+        let diff = text_at(&c, "[data-testid=ca-diff]").await;
+        assert!(diff.contains("+RUN --mount=type=secret,id=ca-bundle,required=false"), "{diff}");
+        assert!(!dir.join(".certs").exists(), "the preview writes nothing");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("ca-preview.png"), png).expect("write");
+        click(&c, "[data-testid=ca-apply]").await;
+        wait_for(&c, "[data-testid=ca-check]").await;
+        let checks = c
+            .find_all(Locator::Css("[data-testid=ca-check]"))
+            .await
+            .expect("checks");
+        for ch in &checks {
+            assert_eq!(attr(ch, "data-ok").await, "true", "{}", text_of(ch).await);
+        }
+        assert!(dir.join(".certs/netskope-ca.pem").exists());
+        let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("read");
+        assert!(dockerfile.contains("--mount=type=secret,id=ca-bundle"), "{dockerfile}");
+        c.execute(
+            "document.querySelector('[data-testid=ca-applied]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("ca-applied.png"), png).expect("write");
+        click(&c, "[data-testid=ca-undo]").await;
+        wait_for(&c, "[data-testid=ca-undone]").await;
+        assert_eq!(
+            std::fs::read(dir.join("Dockerfile")).expect("read"),
+            dockerfile_before,
+            "undo restores the Dockerfile byte for byte"
+        );
+        assert!(!dir.join(".certs").exists(), "undo removes what apply created");
+
         // Overview now has history: the trend chart is drawn.
         click(&c, "[data-testid=nav-overview]").await;
         let chart = wait_for(&c, "[data-testid=trend-chart] canvas").await;

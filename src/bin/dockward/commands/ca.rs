@@ -76,22 +76,7 @@ fn show_plan(plan: &Plan) -> String {
             out.push_str(&format!("  {verb} {:<32} {}\n", c.path, c.why));
         }
         out.push('\n');
-        // The bundle is 140 public roots: its diff would drown the rest.
-        for c in &plan.changes {
-            if c.path.ends_with("ca-bundle.pem") {
-                out.push_str(&format!(
-                    "new file {} ({} certificates: the public roots and the CA)\n",
-                    c.path,
-                    c.after.matches("BEGIN CERTIFICATE").count()
-                ));
-            } else {
-                out.push_str(&dockward::edit::diff::unified(
-                    &c.path,
-                    c.before.as_deref(),
-                    &c.after,
-                ));
-            }
-        }
+        out.push_str(&plan.diff());
     }
     for n in &plan.notes {
         out.push_str(&format!("\nnote: {n}"));
