@@ -97,6 +97,28 @@ pub(crate) fn query_err(operation: &'static str) -> impl FnOnce(sqlx::Error) -> 
     move |error| StoreError::Query { operation, error }
 }
 
+/// The error for a database that could not be opened: SQLite's "database
+/// disk image is malformed" (code 11) is a damaged file, with the way to
+/// recover it; anything else is an open error.
+pub(crate) fn open_error(path: &std::path::Path, error: sqlx::Error) -> StoreError {
+    let corrupt = error
+        .as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 11);
+    if corrupt {
+        StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: sqlite_words(&error),
+        }
+    } else {
+        StoreError::Open {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+}
+
 /// SQLite's error in plain words, once (sqlx repeats it down its chain),
 /// with what to do where there is something to do.
 pub(crate) fn sqlite_words(e: &sqlx::Error) -> String {

@@ -29,8 +29,8 @@ use sqlx::Row;
 
 pub use diff::{DiffFinding, ScanDiff};
 pub use edits::{EditFile, EditRecord};
-use error::query_err;
 pub use error::StoreError;
+use error::{open_error, query_err};
 pub use findings::{FindingFilter, FindingRow, FindingState};
 pub use layer_cache::LayerRecord;
 pub use retention::{CleanupReport, DEFAULT_RETENTION_DAYS};
@@ -75,10 +75,7 @@ async fn refuse_foreign(pool: &SqlitePool, path: &Path) -> Result<(), StoreError
     )
     .fetch_all(pool)
     .await
-    .map_err(|error| StoreError::Open {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    .map_err(|error| open_error(path, error))?;
     if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
         return Err(StoreError::Foreign {
             path: path.to_path_buf(),
@@ -174,10 +171,7 @@ impl Store {
             }
             Err(e) => return Err(io(e)),
         }
-        let open_err = |error| StoreError::Open {
-            path: path.to_path_buf(),
-            error,
-        };
+        let open_err = |error| open_error(path, error);
         if path.exists() {
             // Look before touching: a read-only connection changes nothing,
             // whereas switching to WAL would rewrite a foreign file's header.

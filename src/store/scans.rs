@@ -13,7 +13,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use ts_rs::TS;
 
-use super::error::query_err;
+use super::error::{open_error, query_err};
 use super::{Store, StoreError};
 use crate::clock::now_rfc3339;
 use crate::finding::{Finding, SeverityCounts, Subject};
@@ -263,10 +263,7 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(5))
             .connect()
             .await
-            .map_err(|error| StoreError::Open {
-                path: path.to_path_buf(),
-                error,
-            })?;
+            .map_err(|error| open_error(path, error))?;
         let done = sqlx::query(
             "UPDATE scan SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running' AND pid = ?",
         )
