@@ -9,8 +9,9 @@ say() { printf '\n\033[1;36m==>\033[0m %s\n' "$*"; }
 
 scripts/setup.sh --test
 
-say "Docker engine"
+say "Docker engine and a local registry"
 eval "$(scripts/test-engine.sh start)"
+eval "$(scripts/test-registry.sh start)"
 export DOCKWARD_TEST_LABEL="run-$$"
 export DOCKWARD_REQUIRE_ENGINE=1
 xvfb_pid="" driver_pid=""
@@ -19,6 +20,7 @@ cleanup() {
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
   tests/fixtures/engine-fixtures.sh remove "$DOCKWARD_TEST_LABEL" || true
   if [ "${DOCKWARD_STARTED_ENGINE:-}" = 1 ]; then scripts/test-engine.sh stop; fi
+  if [ "${DOCKWARD_STARTED_REGISTRY:-}" = 1 ]; then scripts/test-registry.sh stop; fi
 }
 trap cleanup EXIT
 

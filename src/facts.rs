@@ -226,4 +226,8 @@ pub struct ContainerFacts {
     pub cpu_quota: i64,
     /// `HostConfig.PidsLimit` (`None`, 0 or -1: unlimited).
     pub pids_limit: Option<i64>,
+    /// `State.StartedAt` as seconds since the epoch; `None` if never started.
+    pub started_unix: Option<i64>,
+    /// `State.FinishedAt` as seconds since the epoch; `None` if never stopped.
+    pub finished_unix: Option<i64>,
 }

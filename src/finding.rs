@@ -74,6 +74,8 @@ pub enum SubjectKind {
     Container,
     /// The machine or engine itself.
     Host,
+    /// A project folder (its Dockerfiles and compose files).
+    Project,
 }
 
 impl SubjectKind {
@@ -83,6 +85,7 @@ impl SubjectKind {
             SubjectKind::Image => "image",
             SubjectKind::Container => "container",
             SubjectKind::Host => "host",
+            SubjectKind::Project => "project",
         }
     }
 }
@@ -94,6 +97,7 @@ impl std::str::FromStr for SubjectKind {
             "image" => SubjectKind::Image,
             "container" => SubjectKind::Container,
             "host" => SubjectKind::Host,
+            "project" => SubjectKind::Project,
             other => return Err(format!("unknown subject kind {other}")),
         })
     }

@@ -242,6 +242,17 @@ pub async fn run(
     };
     let evaluated = async {
         let snapshot = engine.snapshot().await?;
+        if let Some(s) = store {
+            // What the stale check's "unused" reads: images running now.
+            let running: Vec<String> = snapshot
+                .containers
+                .iter()
+                .filter(|c| c.state == "running")
+                .map(|c| c.image_id.clone())
+                .collect();
+            s.record_image_use(&running, &crate::clock::now_rfc3339())
+                .await?;
+        }
         let known = match store {
             Some(s) => Known {
                 layer_findings: cached_layer_findings(s, &snapshot).await?,

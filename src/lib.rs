@@ -22,10 +22,12 @@ pub mod finding;
 pub mod host;
 pub mod inventory;
 pub mod layers;
+pub mod reminders;
 pub mod report;
 pub mod rules;
 pub mod score;
 pub mod secrets;
+pub mod stale;
 pub mod store;
 
 pub use finding::{Finding, Severity, Subject, SubjectKind};

@@ -22,6 +22,12 @@ fn env_vars(env: Option<Vec<String>>) -> Vec<EnvVar> {
 
 pub use crate::clock::parse_unix as parse_time;
 
+/// An engine timestamp as seconds since the epoch; the engine writes
+/// `0001-01-01T00:00:00Z` for "never", which is `None`.
+fn engine_time(s: &str) -> Option<i64> {
+    crate::clock::parse_unix(s).filter(|t| *t > 0)
+}
+
 /// Facts from `GET /containers/{id}/json`.
 pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
     let config = c.config.unwrap_or_default();
@@ -72,6 +78,16 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
         ),
         image: shown(config.image.clone().unwrap_or_default()),
         image_id: c.image.unwrap_or_default(),
+        started_unix: c
+            .state
+            .as_ref()
+            .and_then(|s| s.started_at.as_deref())
+            .and_then(engine_time),
+        finished_unix: c
+            .state
+            .as_ref()
+            .and_then(|s| s.finished_at.as_deref())
+            .and_then(engine_time),
         state: c
             .state
             .and_then(|s| s.status)

@@ -331,6 +331,40 @@ impl Engine {
         tokio_util::io::StreamReader::new(Box::pin(stream))
     }
 
+    /// The digest a registry has for `reference` now (the engine asks, with
+    /// its own proxy settings; nothing is pulled), or why it could not say.
+    pub async fn registry_digest(&self, reference: &str) -> Result<String, String> {
+        match tokio::time::timeout(
+            Duration::from_secs(REQUEST_TIMEOUT_SECS),
+            self.docker.inspect_registry_image(reference, None),
+        )
+        .await
+        {
+            Err(_) => Err(format!(
+                "the registry did not answer within {REQUEST_TIMEOUT_SECS}s"
+            )),
+            Ok(Err(bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            })) => Err(match status_code {
+                401 | 403 => "the registry asks for credentials".to_owned(),
+                404 => "the registry does not have this tag".to_owned(),
+                _ => crate::secrets::builtin()
+                    .map(|s| s.redact_text(&message))
+                    .unwrap_or_else(|_| format!("the engine answered {status_code}")),
+            }),
+            Ok(Err(e)) => Err(transport::describe(&e)),
+            Ok(Ok(d)) => {
+                let digest = d.descriptor.digest.unwrap_or_default();
+                if digest.is_empty() {
+                    Err("the registry gave no digest".into())
+                } else {
+                    Ok(digest)
+                }
+            }
+        }
+    }
+
     /// IDs and first tags of every local image, for `scan --all`.
     pub async fn image_names(&self) -> Result<Vec<String>, EngineError> {
         let images = self

@@ -13,6 +13,7 @@ pub mod history;
 pub mod host;
 pub mod html;
 pub mod sarif;
+pub mod stale;
 pub mod table;
 
 pub use table::{inventory_table as table, scan_table};

@@ -287,6 +287,7 @@ mod tests {
             .chain(image::CHECKS.iter().map(|(id, _)| *id))
             .chain(crate::layers::analyzers::RULES.iter().copied())
             .chain(crate::host::RULES.iter().copied())
+            .chain(crate::stale::RULES.iter().copied())
             .collect();
         checked.sort();
         let mut listed: Vec<&str> = cat.rules().iter().map(|r| r.id.as_str()).collect();

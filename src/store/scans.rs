@@ -29,6 +29,10 @@ pub enum ScanKind {
     Layers,
     /// Host posture.
     Host,
+    /// Images left to rot: behind upstream, on an outdated base, unused.
+    Stale,
+    /// A project's Dockerfiles and compose files.
+    Project,
 }
 
 impl ScanKind {
@@ -38,6 +42,8 @@ impl ScanKind {
             ScanKind::Inventory => "inventory",
             ScanKind::Layers => "layers",
             ScanKind::Host => "host",
+            ScanKind::Stale => "stale",
+            ScanKind::Project => "project",
         }
     }
 }
@@ -49,6 +55,8 @@ impl FromStr for ScanKind {
             "inventory" => ScanKind::Inventory,
             "layers" => ScanKind::Layers,
             "host" => ScanKind::Host,
+            "stale" => ScanKind::Stale,
+            "project" => ScanKind::Project,
             other => {
                 return Err(StoreError::UnknownValue {
                     what: "scan kind",

@@ -26,7 +26,8 @@ impl Cli {
         let db = match &self.command {
             Command::Inventory { recording, .. }
             | Command::Scan { recording, .. }
-            | Command::Host { recording, .. } => {
+            | Command::Host { recording, .. }
+            | Command::Stale { recording, .. } => {
                 if recording.no_db {
                     return None;
                 }
@@ -140,6 +141,29 @@ pub enum Command {
         /// (or $DOCKWARD_DESKTOP_SETTINGS).
         #[arg(long)]
         settings: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+        #[command(flatten)]
+        recording: Recording,
+        #[command(flatten)]
+        fail_on: FailOn,
+    },
+    /// Images left to rot: old, behind upstream (with --check-upstream), built
+    /// on an outdated base, unused; recorded as a `stale` scan.
+    Stale {
+        /// Images built longer ago than this many days are old (default: the
+        /// app's setting, 90).
+        #[arg(long)]
+        max_age: Option<u32>,
+        /// Ask the images' registries whether their tags have newer builds
+        /// (through the engine; nothing is pulled).
+        #[arg(long)]
+        check_upstream: bool,
+        /// Images no container has used for this many days are unused
+        /// (default: the app's setting, 30).
+        #[arg(long)]
+        unused_days: Option<u32>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,

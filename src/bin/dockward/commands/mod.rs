@@ -8,6 +8,7 @@ mod inventory;
 mod report;
 mod rules;
 mod scan;
+mod stale;
 mod suppress;
 
 use std::io::Write;
@@ -42,6 +43,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             recording,
             fail_on,
         } => host::run(settings, format, &recording, fail_on).await,
+        Command::Stale {
+            max_age,
+            check_upstream,
+            unused_days,
+            format,
+            recording,
+            fail_on,
+        } => {
+            let flags = stale::Flags {
+                max_age,
+                unused_days,
+                check_upstream,
+            };
+            stale::run(flags, format, &recording, fail_on).await
+        }
         Command::History {
             since,
             limit,

@@ -3,4 +3,4 @@
 /**
  * Kinds of scans.
  */
-export type ScanKind = "inventory" | "layers" | "host";
+export type ScanKind = "inventory" | "layers" | "host" | "stale" | "project";

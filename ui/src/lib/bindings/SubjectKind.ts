@@ -3,4 +3,4 @@
 /**
  * What kind of thing a finding is about.
  */
-export type SubjectKind = "image" | "container" | "host";
+export type SubjectKind = "image" | "container" | "host" | "project";

@@ -1,0 +1,150 @@
+//! Scheduling and notification wording with an injected clock.
+
+use super::*;
+use crate::explain::FindingReport;
+use crate::stale::{StaleImage, StaleOptions, StaleReport, Upstream};
+
+const HOUR: i64 = 3600;
+
+#[test]
+fn a_check_runs_at_start_then_at_the_cadence_and_once_after_a_long_sleep() {
+    let s = ReminderSettings {
+        jitter_minutes: 0,
+        ..ReminderSettings::default()
+    };
+    assert!(due(None, 1_000, &s), "at start");
+    let last = 1_000_000;
+    assert!(!due(Some(last), last + 23 * HOUR, &s));
+    assert!(due(Some(last), last + 24 * HOUR, &s));
+    // Asleep for a week: one check on waking, and the next a day after it.
+    let woke = last + 7 * 24 * HOUR;
+    assert!(due(Some(last), woke, &s));
+    assert!(!due(Some(woke), woke + HOUR, &s), "no burst after waking");
+    assert_eq!(next_check(Some(woke), &s), Some(woke + 24 * HOUR));
+}
+
+#[test]
+fn jitter_stays_inside_its_window_and_does_not_move() {
+    let s = ReminderSettings::default();
+    for last in [0, 1, 1_799_999_999, 42_424_242] {
+        let next = next_check(Some(last), &s).expect("next");
+        let extra = next - last - 24 * HOUR;
+        assert!((0..30 * 60).contains(&extra), "{extra}");
+        assert_eq!(next_check(Some(last), &s), Some(next));
+    }
+}
+
+fn finding(rule: &str, fp: &str, evidence: &str) -> FindingReport {
+    FindingReport {
+        fingerprint: fp.into(),
+        rule: rule.into(),
+        severity: crate::Severity::Low,
+        title: String::new(),
+        location: String::new(),
+        evidence: evidence.into(),
+        why: String::new(),
+        fix: String::new(),
+        references: vec![],
+        points: 0.0,
+        suppressed_reason: None,
+        suppressed_until: None,
+    }
+}
+
+fn report() -> StaleReport {
+    let img =
+        |name: &str, old: bool, findings: Vec<FindingReport>, upstream: Upstream| StaleImage {
+            name: name.into(),
+            key: name.into(),
+            id: format!("sha256:{name}"),
+            size: 300_000_000,
+            age_days: Some(120),
+            old,
+            last_used_unix: None,
+            upstream,
+            base: None,
+            findings,
+        };
+    StaleReport {
+        generated_at: String::new(),
+        options: StaleOptions::default(),
+        scan_id: None,
+        images: vec![
+            img(
+                "old-a",
+                true,
+                vec![],
+                Upstream::NotChecked {
+                    reason: String::new(),
+                },
+            ),
+            img(
+                "old-b",
+                true,
+                vec![],
+                Upstream::NotChecked {
+                    reason: String::new(),
+                },
+            ),
+            img(
+                "node:20",
+                false,
+                vec![finding("image.behind-upstream", "fp-node", "moved")],
+                Upstream::Moved {
+                    reference: "node:20".into(),
+                    remote: "sha256:b".into(),
+                },
+            ),
+            img(
+                "junk",
+                false,
+                vec![finding("image.unused", "fp-junk", "last used 40 days ago")],
+                Upstream::NotChecked {
+                    reason: String::new(),
+                },
+            ),
+        ],
+    }
+}
+
+#[test]
+fn a_notification_says_what_is_new_and_only_once() {
+    let s = ReminderSettings::default();
+    let first = compose(&report(), &HashMap::new(), &[], &s).expect("something new");
+    assert_eq!(
+        first.body,
+        "2 images are older than 90 days; `node:20` has a newer build upstream; 1 image is unused (300 MB to free)."
+    );
+    let notified: HashMap<String, String> = first.items.iter().cloned().collect();
+    assert!(
+        compose(&report(), &notified, &[], &s).is_none(),
+        "nothing new: no notification"
+    );
+    // Something changes: only that is announced.
+    let mut changed = report();
+    changed.images[3].findings[0].evidence = "last used 70 days ago".into();
+    let again = compose(&changed, &notified, &[], &s).expect("changed");
+    assert_eq!(again.body, "1 image is unused (300 MB to free).");
+}
+
+#[test]
+fn snoozed_and_ignored_images_and_quiet_mode_stay_silent() {
+    let s = ReminderSettings::default();
+    let snoozes = [
+        Snooze {
+            subject_key: "old-a".into(),
+            until: Some("2099-01-01T00:00:00Z".into()),
+        },
+        Snooze {
+            subject_key: "node:20".into(),
+            until: None,
+        },
+    ];
+    let r = compose(&report(), &HashMap::new(), &snoozes, &s).expect("the rest");
+    assert_eq!(
+        r.body,
+        "1 image is older than 90 days; 1 image is unused (300 MB to free)."
+    );
+    let quiet = ReminderSettings { quiet: true, ..s };
+    assert!(compose(&report(), &HashMap::new(), &[], &quiet).is_none());
+}

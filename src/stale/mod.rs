@@ -1,0 +1,375 @@
+//! Images left to rot: old (built long ago), behind upstream (the tag now
+//! points to another build in its registry), built on an outdated base (the
+//! image's bottom layers are another local image that is old or behind),
+//! and unused (no container has used it for a long time, by the containers'
+//! own start and stop times and Dockward's recorded inventories). Each is a
+//! finding with a concrete fix; a `stale` scan records them like any other.
+//!
+//! [`evaluate`] is pure (facts, registry answers, recorded use, now in);
+//! [`run`] asks the engine and the store, and records.
+
+pub mod upstream;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::explain::{explain, FindingReport};
+use crate::facts::{ContainerFacts, ImageFacts};
+use crate::finding::{Finding, Hit, Subject};
+use crate::rules::Catalogue;
+
+pub use upstream::Upstream;
+
+/// The rules a stale check produces (`image.stale` is the inventory's).
+pub const RULES: &[&str] = &[
+    "image.behind-upstream",
+    "image.outdated-base",
+    "image.unused",
+];
+
+/// Thresholds, from the settings or the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StaleOptions {
+    /// An image built longer ago than this is old.
+    pub max_age_days: u32,
+    /// An image no container has used for this long is unused.
+    pub unused_days: u32,
+    /// Whether to ask registries for the tags' current builds.
+    pub check_upstream: bool,
+}
+
+impl Default for StaleOptions {
+    fn default() -> Self {
+        StaleOptions {
+            max_age_days: 90,
+            unused_days: 30,
+            check_upstream: true,
+        }
+    }
+}
+
+/// One image as the Stale page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StaleImage {
+    /// First tag or short ID.
+    pub name: String,
+    /// Its key in findings and snoozes (first tag, else ID).
+    pub key: String,
+    /// Full ID.
+    pub id: String,
+    /// Size in bytes.
+    #[ts(type = "number")]
+    pub size: i64,
+    /// Days since it was built.
+    #[ts(type = "number | null")]
+    pub age_days: Option<i64>,
+    /// Whether it is older than the threshold.
+    pub old: bool,
+    /// When a container last used it (seconds since the epoch), if known.
+    #[ts(type = "number | null")]
+    pub last_used_unix: Option<i64>,
+    /// What its registry says about its tag.
+    pub upstream: Upstream,
+    /// The local image it was built on, if any.
+    pub base: Option<String>,
+    /// Its stale findings.
+    pub findings: Vec<FindingReport>,
+}
+
+/// Everything a stale check found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StaleReport {
+    /// When it was made (RFC 3339).
+    pub generated_at: String,
+    /// The thresholds used.
+    pub options: StaleOptions,
+    /// Images with something to say, stalest first.
+    pub images: Vec<StaleImage>,
+    /// The scan recorded for it, when a store was used.
+    #[ts(type = "number | null")]
+    pub scan_id: Option<i64>,
+}
+
+/// Inputs to [`evaluate`] beyond the engine's facts.
+#[derive(Debug, Default, Clone)]
+pub struct Context {
+    /// Each image's registry answer, by image ID (absent: not checked).
+    pub upstream: HashMap<String, Upstream>,
+    /// When Dockward last saw a container use each image (seconds since
+    /// the epoch), by image ID, from recorded inventories.
+    pub recorded_use: HashMap<String, i64>,
+    /// Since when Dockward's records cover (its first inventory); `None`
+    /// when there are no records.
+    pub records_since: Option<i64>,
+    /// Now, seconds since the epoch.
+    pub now_unix: i64,
+}
+
+fn days(seconds: i64) -> i64 {
+    seconds / 86_400
+}
+
+fn mb(bytes: i64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// The local image `img` was built on: the one whose layers are the longest
+/// proper prefix of its layers.
+pub fn base_of<'a>(img: &ImageFacts, images: &'a [ImageFacts]) -> Option<&'a ImageFacts> {
+    images
+        .iter()
+        .filter(|b| b.id != img.id && !b.diff_ids.is_empty())
+        .filter(|b| b.diff_ids.len() < img.diff_ids.len() && img.diff_ids.starts_with(&b.diff_ids))
+        .max_by_key(|b| b.diff_ids.len())
+}
+
+/// When a container last used `image_id`: now for a running one, else the
+/// latest start or stop of any container made from it, or what the records
+/// say, whichever is later.
+fn last_use(image_id: &str, containers: &[ContainerFacts], ctx: &Context) -> Option<i64> {
+    let from_containers = containers
+        .iter()
+        .filter(|c| c.image_id == image_id)
+        .filter_map(|c| {
+            if c.state == "running" || c.state == "paused" || c.state == "restarting" {
+                Some(ctx.now_unix)
+            } else {
+                c.finished_unix.max(c.started_unix)
+            }
+        })
+        .max();
+    from_containers.max(ctx.recorded_use.get(image_id).copied())
+}
+
+/// The stale findings of every image, and each image's summary.
+pub fn evaluate(
+    images: &[ImageFacts],
+    containers: &[ContainerFacts],
+    ctx: &Context,
+    options: &StaleOptions,
+    catalogue: &Catalogue,
+) -> (Vec<StaleImage>, Vec<Finding>, Vec<(Subject, u8)>) {
+    let max_age = i64::from(options.max_age_days);
+    let unused_after = i64::from(options.unused_days) * 86_400;
+    let is_old = |i: &ImageFacts| {
+        i.created_unix
+            .is_some_and(|c| days(ctx.now_unix - c) >= max_age)
+    };
+    let moved = |i: &ImageFacts| matches!(ctx.upstream.get(&i.id), Some(Upstream::Moved { .. }));
+    let mut out = Vec::new();
+    let mut all = Vec::new();
+    let mut scores = Vec::new();
+    for img in images {
+        let subject = Subject::image(&img.tags, Some(&img.id), &img.id);
+        let mut hits = Vec::new();
+        let upstream = ctx
+            .upstream
+            .get(&img.id)
+            .cloned()
+            .unwrap_or(Upstream::NotChecked {
+                reason: if img.digests.is_empty() {
+                    "built locally: no registry build to compare with".into()
+                } else {
+                    "not checked".into()
+                },
+            });
+        if let Upstream::Moved { reference, remote } = &upstream {
+            hits.push(Hit::new(
+                "image.behind-upstream",
+                reference.as_str(),
+                format!(
+                    "{reference} now points to {} in its registry; this copy is {}",
+                    crate::facts::short_id(remote.trim_start_matches("sha256:")),
+                    img.digests
+                        .iter()
+                        .find_map(|d| d.split_once('@').map(|(_, h)| crate::facts::short_id(
+                            h.trim_start_matches("sha256:")
+                        )
+                        .to_owned()))
+                        .unwrap_or_else(|| "another build".into())
+                ),
+            ));
+        }
+        let base = base_of(img, images);
+        if let Some(b) = base {
+            let name = b.display_name();
+            let why = if moved(b) {
+                Some("which has a newer build upstream".to_owned())
+            } else if is_old(b) {
+                b.created_unix
+                    .map(|c| format!("which was built {} days ago", days(ctx.now_unix - c)))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                hits.push(Hit::new(
+                    "image.outdated-base",
+                    "FROM",
+                    format!("built on {name}, {why}"),
+                ));
+            }
+        }
+        let last = last_use(&img.id, containers, ctx);
+        let in_use = containers
+            .iter()
+            .any(|c| c.image_id == img.id && c.state == "running");
+        let idle_since = last.or_else(|| {
+            // Never seen in use: idle since it was built, as far as the
+            // records reach back.
+            match (img.created_unix, ctx.records_since) {
+                (Some(created), Some(since)) => Some(created.max(since)),
+                (Some(created), None) => Some(created),
+                _ => None,
+            }
+        });
+        if let Some(idle) = idle_since.filter(|t| !in_use && ctx.now_unix - t >= unused_after) {
+            let built = img.created_unix.unwrap_or(idle);
+            let when = match (last, ctx.records_since) {
+                (Some(t), _) => format!("last used {} days ago", days(ctx.now_unix - t)),
+                (None, Some(since)) if since <= built => format!(
+                    "no container has used it since it was built {} days ago",
+                    days(ctx.now_unix - built)
+                ),
+                (None, Some(since)) => format!(
+                    "no container has used it since Dockward's records began {} days ago",
+                    days(ctx.now_unix - since)
+                ),
+                (None, None) => format!(
+                    "no container uses it (built {} days ago; no recorded use)",
+                    days(ctx.now_unix - built)
+                ),
+            };
+            hits.push(Hit::new(
+                "image.unused",
+                "Containers",
+                format!("{when}; removing it frees up to {}", mb(img.size)),
+            ));
+        }
+        let findings = catalogue.findings(&subject, hits);
+        let explained = explain(&findings, &HashMap::new());
+        let old = is_old(img);
+        if old || !findings.is_empty() || matches!(upstream, Upstream::Unknown { .. }) {
+            scores.push((subject.clone(), explained.score));
+            out.push(StaleImage {
+                name: img.display_name(),
+                key: subject.key.clone(),
+                id: img.id.clone(),
+                size: img.size,
+                age_days: img.created_unix.map(|c| days(ctx.now_unix - c)),
+                old,
+                last_used_unix: last,
+                upstream,
+                base: base.map(ImageFacts::display_name),
+                findings: explained.findings,
+            });
+        }
+        all.extend(findings);
+    }
+    out.sort_by_key(|i| {
+        (
+            std::cmp::Reverse(i.findings.len()),
+            std::cmp::Reverse(i.age_days),
+        )
+    });
+    (out, all, scores)
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Errors of a stale check.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StaleError {
+    /// Talking to the engine failed.
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    /// Recording failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The rule catalogue does not load (a build defect).
+    #[error(transparent)]
+    Rules(#[from] &'static crate::rules::RulesError),
+}
+
+/// Checks every local image (see the module docs) and records the check
+/// as a `stale` scan when a store is given.
+pub async fn run(
+    engine: &crate::engine::Engine,
+    store: Option<&crate::store::Store>,
+    options: &StaleOptions,
+    now_unix: i64,
+) -> Result<StaleReport, StaleError> {
+    let catalogue = crate::rules::builtin()?;
+    let run = match store {
+        Some(s) => Some(
+            s.begin(
+                crate::store::ScanKind::Stale,
+                &engine.info().endpoint,
+                "all",
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let evaluated = async {
+        let snapshot = engine.snapshot().await?;
+        let mut ctx = Context {
+            now_unix,
+            ..Context::default()
+        };
+        if options.check_upstream {
+            ctx.upstream = upstream::check(engine, &snapshot.images)
+                .await
+                .into_iter()
+                .collect();
+        } else {
+            for img in &snapshot.images {
+                ctx.upstream.insert(
+                    img.id.clone(),
+                    Upstream::NotChecked {
+                        reason: "registry checks are off".into(),
+                    },
+                );
+            }
+        }
+        if let Some(s) = store {
+            ctx.recorded_use = s.image_use().await?;
+            ctx.records_since = s.records_since().await?;
+        }
+        Ok::<_, StaleError>(evaluate(
+            &snapshot.images,
+            &snapshot.containers,
+            &ctx,
+            options,
+            catalogue,
+        ))
+    }
+    .await;
+    let report = |images| StaleReport {
+        generated_at: crate::clock::now_rfc3339(),
+        options: *options,
+        images,
+        scan_id: None,
+    };
+    match (run, evaluated) {
+        (None, Ok((images, _, _))) => Ok(report(images)),
+        (None, Err(e)) => Err(e),
+        (Some(run), Ok((images, findings, scores))) => {
+            let id = run.id();
+            run.complete(&findings, &scores).await?;
+            let mut r = report(images);
+            r.scan_id = Some(id);
+            Ok(r)
+        }
+        (Some(run), Err(e)) => {
+            run.interrupted(&e.to_string()).await?;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Stale findings on hand-made facts, with an injected now.
+
+use super::*;
+use crate::facts::{ContainerFacts, ImageFacts};
+
+const DAY: i64 = 86_400;
+const NOW: i64 = 1_800_000_000;
+
+fn image(tag: &str, id: &str, age_days: i64, layers: &[&str]) -> ImageFacts {
+    ImageFacts {
+        id: id.into(),
+        tags: vec![tag.into()],
+        digests: vec![],
+        created_unix: Some(NOW - age_days * DAY),
+        created: Some(crate::clock::rfc3339(
+            time::OffsetDateTime::from_unix_timestamp(NOW - age_days * DAY).expect("time"),
+        )),
+        size: 250_000_000,
+        diff_ids: layers.iter().map(|l| (*l).to_owned()).collect(),
+        ..ImageFacts::default()
+    }
+}
+
+fn container(image_id: &str, state: &str, finished_days_ago: Option<i64>) -> ContainerFacts {
+    ContainerFacts {
+        name: format!("c-{state}"),
+        image_id: image_id.into(),
+        state: state.into(),
+        started_unix: finished_days_ago.map(|d| NOW - (d + 1) * DAY),
+        finished_unix: finished_days_ago.map(|d| NOW - d * DAY),
+        ..ContainerFacts::default()
+    }
+}
+
+fn rules_of<'a>(out: &'a [StaleImage], name: &str) -> Vec<&'a str> {
+    out.iter()
+        .find(|i| i.name == name)
+        .map(|i| i.findings.iter().map(|f| f.rule.as_str()).collect())
+        .unwrap_or_default()
+}
+
+fn ctx() -> Context {
+    Context {
+        now_unix: NOW,
+        records_since: Some(NOW - 400 * DAY),
+        ..Context::default()
+    }
+}
+
+#[test]
+fn a_moved_tag_is_behind_upstream_and_images_built_on_it_are_outdated() {
+    let mut base = image("node:20", "sha256:base", 10, &["l1", "l2"]);
+    base.digests = vec!["node@sha256:aaaa1111".into()];
+    let app = image("team/app:1", "sha256:app", 2, &["l1", "l2", "l3"]);
+    let unrelated = image("alpine:3", "sha256:alp", 5, &["x1"]);
+    let images = [base.clone(), app, unrelated];
+    let running = [
+        container("sha256:base", "running", None),
+        container("sha256:app", "running", None),
+        container("sha256:alp", "running", None),
+    ];
+    let mut c = ctx();
+    c.upstream.insert(
+        "sha256:base".into(),
+        Upstream::Moved {
+            reference: "node:20".into(),
+            remote: "sha256:bbbb2222".into(),
+        },
+    );
+    let cat = crate::rules::builtin().expect("catalogue");
+    let (out, findings, _) = evaluate(&images, &running, &c, &StaleOptions::default(), cat);
+    assert_eq!(rules_of(&out, "node:20"), ["image.behind-upstream"]);
+    assert_eq!(rules_of(&out, "team/app:1"), ["image.outdated-base"]);
+    let base_finding = findings
+        .iter()
+        .find(|f| f.rule == "image.outdated-base")
+        .expect("one");
+    assert!(
+        base_finding
+            .evidence
+            .contains("built on node:20, which has a newer build upstream"),
+        "{}",
+        base_finding.evidence
+    );
+    assert!(
+        out.iter().all(|i| i.name != "alpine:3"),
+        "nothing to say about a current, used image"
+    );
+    // A tag that has not moved says nothing.
+    c.upstream.insert(
+        "sha256:base".into(),
+        Upstream::Current {
+            reference: "node:20".into(),
+        },
+    );
+    let (out, _, _) = evaluate(&images, &running, &c, &StaleOptions::default(), cat);
+    assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn an_old_base_makes_its_children_outdated_and_age_is_reported() {
+    let base = image("debian:11", "sha256:deb", 400, &["d1"]);
+    let app = image("me/tool:1", "sha256:tool", 1, &["d1", "t1"]);
+    let images = [base, app];
+    let running = [
+        container("sha256:deb", "running", None),
+        container("sha256:tool", "running", None),
+    ];
+    let cat = crate::rules::builtin().expect("catalogue");
+    let (out, _, _) = evaluate(&images, &running, &ctx(), &StaleOptions::default(), cat);
+    let deb = out.iter().find(|i| i.name == "debian:11").expect("listed");
+    assert!(deb.old && deb.age_days == Some(400));
+    assert_eq!(rules_of(&out, "me/tool:1"), ["image.outdated-base"]);
+}
+
+#[test]
+fn unused_counts_container_times_and_recorded_use() {
+    let a = image("a:1", "sha256:a", 200, &["a"]);
+    let b = image("b:1", "sha256:b", 200, &["b"]);
+    let c_img = image("c:1", "sha256:c", 200, &["c"]);
+    let d = image("d:1", "sha256:d", 5, &["d"]);
+    let images = [a, b, c_img, d];
+    let containers = [
+        container("sha256:a", "exited", Some(45)),
+        container("sha256:b", "exited", Some(3)),
+    ];
+    let mut c = ctx();
+    // c:1 ran, as an inventory saw 10 days ago, in a container since removed.
+    c.recorded_use.insert("sha256:c".into(), NOW - 10 * DAY);
+    let cat = crate::rules::builtin().expect("catalogue");
+    let (out, findings, _) = evaluate(&images, &containers, &c, &StaleOptions::default(), cat);
+    assert_eq!(rules_of(&out, "a:1"), ["image.unused"]);
+    assert!(rules_of(&out, "b:1").is_empty());
+    assert!(rules_of(&out, "c:1").is_empty());
+    assert!(
+        rules_of(&out, "d:1").is_empty(),
+        "5 days old: not unused yet"
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "image.unused")
+        .expect("one");
+    assert!(
+        f.evidence.starts_with("last used 45 days ago"),
+        "{}",
+        f.evidence
+    );
+    assert!(f.evidence.contains("250 MB"), "{}", f.evidence);
+}
+
+#[test]
+fn the_tag_to_ask_about_is_one_with_a_digest_here() {
+    let mut img = image("127.0.0.1:5000/team/app:1.0", "sha256:x", 1, &[]);
+    img.digests = vec!["127.0.0.1:5000/team/app@sha256:abc".into()];
+    let (reference, local) = upstream::reference(&img).expect("pulled");
+    assert_eq!(reference, "127.0.0.1:5000/team/app:1.0");
+    assert_eq!(local, ["sha256:abc"]);
+    let built = image("mine:dev", "sha256:y", 1, &[]);
+    assert!(upstream::reference(&built).is_none(), "built locally");
+}
