@@ -25,7 +25,7 @@ fn import(dir: &Path, tag: &str, content: &str, label: &str) {
     std::fs::copy(which("busybox"), root.join("bin/busybox")).expect("busybox");
     std::os::unix::fs::symlink("busybox", root.join("bin/sh")).expect("link");
     std::fs::write(root.join("version"), content).expect("write");
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .arg("-C")
         .arg(&root)
         .args(["-c", "."])
@@ -40,9 +40,10 @@ fn import(dir: &Path, tag: &str, content: &str, label: &str) {
             "-",
             tag,
         ])
-        .stdin(tar.stdout.expect("pipe"))
+        .stdin(tar.stdout.take().expect("pipe"))
         .output()
         .expect("import");
+    assert!(tar.wait().expect("tar").success());
     assert!(
         out.status.success(),
         "{}",
