@@ -48,6 +48,9 @@ stop() {
   local pid; pid=$(cat "$state/dockerd.pid")
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  # dockerd leaves its network-namespace and overlay mounts behind when it is
+  # stopped mid-way; unmount them (deepest first) so the folder can go.
+  grep -o " $state[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$state"
   log "stopped the private dockerd"
 }

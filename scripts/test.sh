@@ -3,6 +3,8 @@
 # front-end checks, Rust unit/CLI/integration tests, the secret-rule examples,
 # then the built app driven end to end under a virtual display.
 set -euo pipefail
+# CI builds from scratch every time: incremental caches only cost disk there.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 cd "$(dirname "$0")/.."
 root=$(pwd)
 say() { printf '\n\033[1;36m==>\033[0m %s\n' "$*"; }

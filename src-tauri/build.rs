@@ -21,6 +21,14 @@ fn main() {
             "ca_apply",
             "ca_verify",
             "ca_undo",
+            "stale_check",
+            "reminder_settings",
+            "save_reminder_settings",
+            "snooze_image",
+            "unsnooze_image",
+            "snoozes",
+            "tray_state",
+            "check_now",
         ]),
     ))
     .expect("tauri build script failed");

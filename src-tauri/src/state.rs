@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use dockward::layers::ScanControl;
 use dockward::store::Store;
@@ -16,6 +17,10 @@ pub struct AppState {
     db_path: Option<PathBuf>,
     store: Mutex<Option<Store>>,
     scans: std::sync::Mutex<HashMap<String, ScanControl>>,
+    /// The tray and the reminder scheduler, once the app has started.
+    pub companion: OnceLock<Arc<crate::reminder::Companion>>,
+    /// The app, for what needs it (autostart), once started.
+    pub app: OnceLock<tauri::AppHandle>,
 }
 
 impl AppState {
@@ -27,6 +32,8 @@ impl AppState {
                 .or_else(Store::default_path),
             store: Mutex::new(None),
             scans: std::sync::Mutex::new(HashMap::new()),
+            companion: OnceLock::new(),
+            app: OnceLock::new(),
         }
     }
 

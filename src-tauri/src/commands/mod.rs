@@ -10,6 +10,7 @@ mod host;
 mod inventory;
 mod reports;
 mod scans;
+mod stale;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,6 +20,9 @@ use dockward::ca::detect::Detection;
 use dockward::ca::verify::Check;
 use dockward::edit::apply::Outcome;
 use dockward::host::HostReport;
+use dockward::reminders::ReminderSettings;
+use dockward::stale::StaleReport;
+use dockward::store::Snooze;
 use dockward::inventory::InventoryReport;
 use dockward::layers::{ImageScan, ScanProgress};
 use dockward::report::export::ReportFormat;
@@ -112,6 +116,23 @@ commands! {
     ca_verify(dir: String, images: Vec<String>) -> Vec<Check> = ca::ca_verify;
     /// Restores every file the last apply in the folder changed.
     ca_undo(dir: String) -> Outcome = ca::ca_undo;
+    /// Checks every image for staleness (old, behind upstream, outdated
+    /// base, unused) with the saved thresholds, and records the check.
+    stale_check() -> StaleReport = stale::stale_check;
+    /// The reminder settings.
+    reminder_settings() -> ReminderSettings = stale::reminder_settings;
+    /// Saves the reminder settings (and start at login); returns them.
+    save_reminder_settings(settings: ReminderSettings) -> ReminderSettings = stale::save_reminder_settings;
+    /// Snoozes an image's reminders for some days, or ignores it (no days).
+    snooze_image(key: String, days: Option<u32>) -> Vec<Snooze> = stale::snooze_image;
+    /// Lifts an image's snooze or ignore.
+    unsnooze_image(key: String) -> Vec<Snooze> = stale::unsnooze_image;
+    /// Snoozed and ignored images.
+    snoozes() -> Vec<Snooze> = stale::snoozes;
+    /// The tray as the app last set it (icon, menu, last notification).
+    tray_state() -> crate::reminder::TrayState = stale::tray_state;
+    /// Asks the scheduler to check now, as the tray's "Scan now" does.
+    check_now() -> bool = stale::check_now;
 }
 
 #[cfg(test)]

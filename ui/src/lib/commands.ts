@@ -11,12 +11,16 @@ import type { InventoryReport } from "./bindings/InventoryReport";
 import type { Outcome } from "./bindings/Outcome";
 import type { Overview } from "./bindings/Overview";
 import type { PlanPreview } from "./bindings/PlanPreview";
+import type { ReminderSettings } from "./bindings/ReminderSettings";
 import type { ReportFormat } from "./bindings/ReportFormat";
 import type { RuleMeta } from "./bindings/RuleMeta";
 import type { ScanDiff } from "./bindings/ScanDiff";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanRecord } from "./bindings/ScanRecord";
 import type { Severity } from "./bindings/Severity";
+import type { Snooze } from "./bindings/Snooze";
+import type { StaleReport } from "./bindings/StaleReport";
+import type { TrayState } from "./bindings/TrayState";
 
 /**
  * Lists every image and container with findings and scores, and records
@@ -148,4 +152,61 @@ export function caVerify(dir: string, images: Array<string>): Promise<Array<Chec
  */
 export function caUndo(dir: string): Promise<Outcome> {
   return invoke<Outcome>("ca_undo", { dir });
+}
+
+/**
+ * Checks every image for staleness (old, behind upstream, outdated
+ * base, unused) with the saved thresholds, and records the check.
+ */
+export function staleCheck(): Promise<StaleReport> {
+  return invoke<StaleReport>("stale_check");
+}
+
+/**
+ * The reminder settings.
+ */
+export function reminderSettings(): Promise<ReminderSettings> {
+  return invoke<ReminderSettings>("reminder_settings");
+}
+
+/**
+ * Saves the reminder settings (and start at login); returns them.
+ */
+export function saveReminderSettings(settings: ReminderSettings): Promise<ReminderSettings> {
+  return invoke<ReminderSettings>("save_reminder_settings", { settings });
+}
+
+/**
+ * Snoozes an image's reminders for some days, or ignores it (no days).
+ */
+export function snoozeImage(key: string, days: number | null): Promise<Array<Snooze>> {
+  return invoke<Array<Snooze>>("snooze_image", { key, days });
+}
+
+/**
+ * Lifts an image's snooze or ignore.
+ */
+export function unsnoozeImage(key: string): Promise<Array<Snooze>> {
+  return invoke<Array<Snooze>>("unsnooze_image", { key });
+}
+
+/**
+ * Snoozed and ignored images.
+ */
+export function snoozes(): Promise<Array<Snooze>> {
+  return invoke<Array<Snooze>>("snoozes");
+}
+
+/**
+ * The tray as the app last set it (icon, menu, last notification).
+ */
+export function trayState(): Promise<TrayState> {
+  return invoke<TrayState>("tray_state");
+}
+
+/**
+ * Asks the scheduler to check now, as the tray's "Scan now" does.
+ */
+export function checkNow(): Promise<boolean> {
+  return invoke<boolean>("check_now");
 }
