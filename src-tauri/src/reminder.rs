@@ -125,18 +125,28 @@ pub fn start(app: &tauri::App) -> Arc<Companion> {
     let handle = app.handle().clone();
     match build_tray(app, &companion) {
         Ok(()) => companion.update(|t| t.present = true),
-        Err(e) => eprintln!("note: no tray icon ({e}); reminders still run while the window is open"),
+        Err(e) => {
+            eprintln!("note: no tray icon ({e}); reminders still run while the window is open")
+        }
     }
     // A notification click ("tap") opens the Stale page.
     let clicked = handle.clone();
-    let _ = handle.notification().on_action(move |_| show_window(&clicked, Some("stale")));
+    let _ = handle
+        .notification()
+        .on_action(move |_| show_window(&clicked, Some("stale")));
     let worker = companion.clone();
     tauri::async_runtime::spawn(async move { schedule(handle, worker).await });
     companion
 }
 
 fn build_tray(app: &tauri::App, companion: &Arc<Companion>) -> tauri::Result<()> {
-    let summary = MenuItem::with_id(app, "summary", "Dockward: not checked yet", false, None::<&str>)?;
+    let summary = MenuItem::with_id(
+        app,
+        "summary",
+        "Dockward: not checked yet",
+        false,
+        None::<&str>,
+    )?;
     let scan = MenuItem::with_id(app, "scan", "Scan now", true, None::<&str>)?;
     let stale = MenuItem::with_id(app, "stale", "Stale images", true, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", "Open Dockward", true, None::<&str>)?;
@@ -219,16 +229,23 @@ fn wait(last: Option<i64>, now: i64, settings: &ReminderSettings) -> Duration {
     }
 }
 
-async fn check(app: &AppHandle, companion: &Companion, settings: &ReminderSettings) -> Result<(), String> {
+async fn check(
+    app: &AppHandle,
+    companion: &Companion,
+    settings: &ReminderSettings,
+) -> Result<(), String> {
     let state = app.state::<AppState>();
     let store = state.store().await.map_err(|e| e.to_string())?;
     let engine = Engine::connect_default().await.map_err(|e| e.to_string())?;
     let now = time::OffsetDateTime::now_utc();
-    let report: StaleReport = dockward::stale::run(&engine, Some(&store), &settings.stale, now.unix_timestamp())
+    let report: StaleReport =
+        dockward::stale::run(&engine, Some(&store), &settings.stale, now.unix_timestamp())
+            .await
+            .map_err(|e| e.to_string())?;
+    let now_text = dockward::clock::rfc3339(now);
+    reminders::record_check(&store, &now_text)
         .await
         .map_err(|e| e.to_string())?;
-    let now_text = dockward::clock::rfc3339(now);
-    reminders::record_check(&store, &now_text).await.map_err(|e| e.to_string())?;
     let notified = store.notified().await.map_err(|e| e.to_string())?;
     let snoozes = store.snoozes(&now_text).await.map_err(|e| e.to_string())?;
     if let Some(r) = reminders::compose(&report, &notified, &snoozes, settings) {
@@ -240,8 +257,12 @@ async fn check(app: &AppHandle, companion: &Companion, settings: &ReminderSettin
             .show();
         match shown {
             Ok(()) => {
-                store.record_notified(&r.items, &now_text).await.map_err(|e| e.to_string())?;
-                companion.update(|t| t.last_notification = Some(format!("{}: {}", r.title, r.body)));
+                store
+                    .record_notified(&r.items, &now_text)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                companion
+                    .update(|t| t.last_notification = Some(format!("{}: {}", r.title, r.body)));
             }
             Err(e) => eprintln!("note: notification not shown: {e}"),
         }
@@ -270,17 +291,33 @@ async fn check(app: &AppHandle, companion: &Companion, settings: &ReminderSettin
     if let Some(tray) = app.tray_by_id("main") {
         let _ = tray.set_icon(icon(worst));
     }
-    if let Some(m) = companion.summary.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+    if let Some(m) = companion
+        .summary
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+    {
         let _ = m.set_text(&summary);
     }
-    if let Some(m) = companion.stale.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+    if let Some(m) = companion
+        .stale
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+    {
         let _ = m.set_text(&stale);
     }
     let next = reminders::next_check(Some(now.unix_timestamp()), settings);
     companion.update(|t| {
         t.severity = worst;
         if t.present {
-            t.items = vec![summary, "Scan now".into(), stale, "Open Dockward".into(), "Quit".into()];
+            t.items = vec![
+                summary,
+                "Scan now".into(),
+                stale,
+                "Open Dockward".into(),
+                "Quit".into(),
+            ];
         }
         t.last_check = Some(now_text.clone());
         t.next_check = next.and_then(rfc);

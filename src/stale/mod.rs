@@ -220,28 +220,27 @@ pub fn evaluate(
             .any(|c| c.image_id == img.id && c.state == "running");
         let idle_since = last.or_else(|| {
             // Never seen in use: idle since it was built, as far as the
-            // records reach back.
+            // records reach back. With no records at all there is no
+            // evidence either way (a container since removed may have run
+            // it yesterday), so nothing is claimed.
             match (img.created_unix, ctx.records_since) {
                 (Some(created), Some(since)) => Some(created.max(since)),
-                (Some(created), None) => Some(created),
                 _ => None,
             }
         });
         if let Some(idle) = idle_since.filter(|t| !in_use && ctx.now_unix - t >= unused_after) {
             let built = img.created_unix.unwrap_or(idle);
-            let when = match (last, ctx.records_since) {
-                (Some(t), _) => format!("last used {} days ago", days(ctx.now_unix - t)),
-                (None, Some(since)) if since <= built => format!(
+            // Idle without a recorded use means records exist (see above).
+            let since = ctx.records_since.unwrap_or(built);
+            let when = match last {
+                Some(t) => format!("last used {} days ago", days(ctx.now_unix - t)),
+                None if since <= built => format!(
                     "no container has used it since it was built {} days ago",
                     days(ctx.now_unix - built)
                 ),
-                (None, Some(since)) => format!(
+                None => format!(
                     "no container has used it since Dockward's records began {} days ago",
                     days(ctx.now_unix - since)
-                ),
-                (None, None) => format!(
-                    "no container uses it (built {} days ago; no recorded use)",
-                    days(ctx.now_unix - built)
                 ),
             };
             hits.push(Hit::new(
@@ -251,10 +250,30 @@ pub fn evaluate(
             ));
         }
         let findings = catalogue.findings(&subject, hits);
-        let explained = explain(&findings, &HashMap::new());
         let old = is_old(img);
+        // `image.stale` is the inventory's finding, recorded by inventories
+        // (under the inventory's policy); the page shows it beside the
+        // others, under this check's threshold, with its fix.
+        let mut shown = findings.clone();
+        if let (true, Some(created)) = (old, img.created_unix) {
+            shown.extend(catalogue.findings(
+                &subject,
+                vec![Hit::new(
+                    "image.stale",
+                    "Created",
+                    format!(
+                        "built {} days ago ({}), threshold {} days",
+                        days(ctx.now_unix - created),
+                        img.created.as_deref().unwrap_or("?"),
+                        options.max_age_days
+                    ),
+                )],
+            ));
+        }
+        let explained = explain(&shown, &HashMap::new());
         if old || !findings.is_empty() || matches!(upstream, Upstream::Unknown { .. }) {
-            scores.push((subject.clone(), explained.score));
+            // The recorded score counts the recorded findings only.
+            scores.push((subject.clone(), explain(&findings, &HashMap::new()).score));
             out.push(StaleImage {
                 name: img.display_name(),
                 key: subject.key.clone(),

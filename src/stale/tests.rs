@@ -107,9 +107,15 @@ fn an_old_base_makes_its_children_outdated_and_age_is_reported() {
         container("sha256:tool", "running", None),
     ];
     let cat = crate::rules::builtin().expect("catalogue");
-    let (out, _, _) = evaluate(&images, &running, &ctx(), &StaleOptions::default(), cat);
+    let (out, recorded, _) = evaluate(&images, &running, &ctx(), &StaleOptions::default(), cat);
     let deb = out.iter().find(|i| i.name == "debian:11").expect("listed");
     assert!(deb.old && deb.age_days == Some(400));
+    // The page shows the old image's `image.stale` with its fix; only
+    // inventories record it.
+    assert_eq!(rules_of(&out, "debian:11"), ["image.stale"]);
+    assert!(deb.findings[0].evidence.contains("400 days ago"), "{}", deb.findings[0].evidence);
+    assert!(deb.findings[0].fix.contains("docker build --pull"));
+    assert!(!recorded.iter().any(|f| f.rule == "image.stale"));
     assert_eq!(rules_of(&out, "me/tool:1"), ["image.outdated-base"]);
 }
 
@@ -128,7 +134,12 @@ fn unused_counts_container_times_and_recorded_use() {
     // c:1 ran, as an inventory saw 10 days ago, in a container since removed.
     c.recorded_use.insert("sha256:c".into(), NOW - 10 * DAY);
     let cat = crate::rules::builtin().expect("catalogue");
-    let (out, findings, _) = evaluate(&images, &containers, &c, &StaleOptions::default(), cat);
+    // Not old at 200 days, so only use is judged here.
+    let options = StaleOptions {
+        max_age_days: 365,
+        ..StaleOptions::default()
+    };
+    let (out, findings, _) = evaluate(&images, &containers, &c, &options, cat);
     assert_eq!(rules_of(&out, "a:1"), ["image.unused"]);
     assert!(rules_of(&out, "b:1").is_empty());
     assert!(rules_of(&out, "c:1").is_empty());
@@ -157,4 +168,27 @@ fn the_tag_to_ask_about_is_one_with_a_digest_here() {
     assert_eq!(local, ["sha256:abc"]);
     let built = image("mine:dev", "sha256:y", 1, &[]);
     assert!(upstream::reference(&built).is_none(), "built locally");
+}
+
+#[test]
+fn without_records_an_image_no_container_shows_is_not_called_unused() {
+    // A first run: no inventories recorded yet, no container for the image.
+    // A container removed yesterday may have used it, so nothing is claimed;
+    // a container that finished long ago still counts.
+    let never = image("never:1", "sha256:n", 200, &["n"]);
+    let ran = image("ran:1", "sha256:r", 200, &["r"]);
+    let containers = [container("sha256:r", "exited", Some(60))];
+    let c = Context {
+        now_unix: NOW,
+        records_since: None,
+        ..Context::default()
+    };
+    let options = StaleOptions {
+        max_age_days: 365,
+        ..StaleOptions::default()
+    };
+    let cat = crate::rules::builtin().expect("catalogue");
+    let (out, _, _) = evaluate(&[never, ran], &containers, &c, &options, cat);
+    assert!(rules_of(&out, "never:1").is_empty());
+    assert_eq!(rules_of(&out, "ran:1"), ["image.unused"]);
 }

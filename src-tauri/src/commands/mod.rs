@@ -20,13 +20,13 @@ use dockward::ca::detect::Detection;
 use dockward::ca::verify::Check;
 use dockward::edit::apply::Outcome;
 use dockward::host::HostReport;
-use dockward::reminders::ReminderSettings;
-use dockward::stale::StaleReport;
-use dockward::store::Snooze;
 use dockward::inventory::InventoryReport;
 use dockward::layers::{ImageScan, ScanProgress};
+use dockward::reminders::ReminderSettings;
 use dockward::report::export::ReportFormat;
 use dockward::rules::RuleMeta;
+use dockward::stale::StaleReport;
+use dockward::store::Snooze;
 use dockward::store::{FindingRow, FindingState, Overview, ScanDiff, ScanRecord};
 use dockward::Severity;
 

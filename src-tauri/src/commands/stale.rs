@@ -53,7 +53,11 @@ pub async fn save_reminder_settings(
     Ok(settings)
 }
 
-pub async fn snooze_image(state: &AppState, key: String, days: Option<u32>) -> Result<Vec<Snooze>, AppError> {
+pub async fn snooze_image(
+    state: &AppState,
+    key: String,
+    days: Option<u32>,
+) -> Result<Vec<Snooze>, AppError> {
     let store = state.store().await?;
     let until = days.map(|d| {
         let t = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(d));
@@ -78,7 +82,11 @@ pub async fn snoozes(state: &AppState) -> Result<Vec<Snooze>, AppError> {
 }
 
 pub async fn tray_state(state: &AppState) -> Result<TrayState, AppError> {
-    Ok(state.companion.get().map(|c| c.tray_state()).unwrap_or_default())
+    Ok(state
+        .companion
+        .get()
+        .map(|c| c.tray_state())
+        .unwrap_or_default())
 }
 
 pub async fn check_now(state: &AppState) -> Result<bool, AppError> {

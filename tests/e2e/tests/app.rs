@@ -438,6 +438,59 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         );
         assert!(!dir.join(".certs").exists(), "undo removes what apply created");
 
+        // Stale: the fixture built "2023-01-01" is old, with its fix (not
+        // unused: this database's records began minutes ago); a snooze is
+        // stored and shown, and can be lifted.
+        click(&c, "[data-testid=nav-stale]").await;
+        let row = format!("[data-testid=stale-row][data-key='{p}/stale:2023']");
+        wait_for(&c, &row).await;
+        let rules = c
+            .find_all(Locator::Css(&format!("{row} [data-testid=stale-finding]")))
+            .await
+            .expect("findings");
+        let mut ids = Vec::new();
+        for f in &rules {
+            ids.push(attr(f, "data-rule").await);
+        }
+        assert!(ids.contains(&"image.stale".to_string()), "{ids:?}");
+        click(&c, &format!("{row} button.font-mono")).await;
+        let detail = text_at(&c, "[data-testid=stale-detail]").await;
+        assert!(detail.contains("docker"), "a concrete fix: {detail}");
+        click(&c, &format!("{row} [data-testid=stale-snooze-7]")).await;
+        let snoozed = text_at(&c, &format!("{row} [data-testid=stale-snoozed]")).await;
+        assert!(snoozed.starts_with("snoozed until"), "{snoozed}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("stale.png"), png).expect("write");
+        click(&c, &format!("{row} [data-testid=stale-unsnooze]")).await;
+        wait_for(&c, &format!("{row} [data-testid=stale-snooze-1]")).await;
+
+        // Settings: a changed cadence is stored (read back after leaving the
+        // page); the tray section says when the scheduler last checked.
+        click(&c, "[data-testid=nav-settings]").await;
+        let cadence = wait_for(&c, "[data-testid=settings-cadence]").await;
+        cadence.clear().await.expect("clear");
+        cadence.send_keys("12").await.expect("type");
+        click(&c, "[data-testid=settings-save]").await;
+        wait_for(&c, "[data-testid=settings-saved]").await;
+        click(&c, "[data-testid=nav-overview]").await;
+        click(&c, "[data-testid=nav-settings]").await;
+        let cadence = wait_for(&c, "[data-testid=settings-cadence]").await;
+        assert_eq!(cadence.prop("value").await.expect("value").as_deref(), Some("12"));
+        click(&c, "[data-testid=tray-check-now]").await;
+        let mut checked = String::new();
+        for _ in 0..60 {
+            checked = text_at(&c, "[data-testid=tray-last-check]").await;
+            if checked != "—" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert_ne!(checked, "—", "the scheduler ran a check");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("settings.png"), png).expect("write");
+
         // Overview now has history: the trend chart is drawn.
         click(&c, "[data-testid=nav-overview]").await;
         let chart = wait_for(&c, "[data-testid=trend-chart] canvas").await;
