@@ -15,7 +15,7 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev)
-test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool busybox-static time python3 openssl curl git docker-registry)
+test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool busybox-static time python3 openssl curl git docker-registry dbus dunst)
 
 case "$(uname -s)" in
   Linux) ;;

@@ -16,9 +16,8 @@ eval "$(scripts/test-engine.sh start)"
 eval "$(scripts/test-registry.sh start)"
 export DOCKWARD_TEST_LABEL="run-$$"
 export DOCKWARD_REQUIRE_ENGINE=1
-xvfb_pid="" driver_pid=""
+xvfb_pid=""
 cleanup() {
-  [ -n "$driver_pid" ] && kill "$driver_pid" 2>/dev/null || true
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
   tests/fixtures/engine-fixtures.sh remove "$DOCKWARD_TEST_LABEL" || true
   if [ "${DOCKWARD_STARTED_ENGINE:-}" = 1 ]; then scripts/test-engine.sh stop; fi
@@ -50,7 +49,7 @@ fi
 say "secret rules: compile and run every example"
 cargo run --quiet -- rules check
 
-say "end to end: the built app under Xvfb, driven by tauri-driver"
+say "end to end: the built app under Xvfb, driven by tauri-driver, with a notification server on its session bus"
 cargo build -p dockward-app --quiet
 display=:$((90 + RANDOM % 100))
 Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >/dev/null 2>&1 &
@@ -61,7 +60,4 @@ DOCKWARD_DB="$(mktemp -d)/e2e.db"
 export DOCKWARD_DB
 # …and reads a Docker Desktop settings fixture (this machine has none).
 export DOCKWARD_DESKTOP_SETTINGS="$root/tests/fixtures/desktop/macos-settings-store.json"
-"$root/.tools/bin/tauri-driver" --port 4444 >/tmp/dockward-tauri-driver.log 2>&1 &
-driver_pid=$!
-for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.25; done
-DOCKWARD_APP="$root/target/debug/dockward-app" cargo test --manifest-path tests/e2e/Cargo.toml
+DOCKWARD_APP="$root/target/debug/dockward-app" tests/e2e/desktop/with-notifications.sh tests/e2e/run.sh

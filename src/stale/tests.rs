@@ -113,7 +113,11 @@ fn an_old_base_makes_its_children_outdated_and_age_is_reported() {
     // The page shows the old image's `image.stale` with its fix; only
     // inventories record it.
     assert_eq!(rules_of(&out, "debian:11"), ["image.stale"]);
-    assert!(deb.findings[0].evidence.contains("400 days ago"), "{}", deb.findings[0].evidence);
+    assert!(
+        deb.findings[0].evidence.contains("400 days ago"),
+        "{}",
+        deb.findings[0].evidence
+    );
     assert!(deb.findings[0].fix.contains("docker build --pull"));
     assert!(!recorded.iter().any(|f| f.rule == "image.stale"));
     assert_eq!(rules_of(&out, "me/tool:1"), ["image.outdated-base"]);

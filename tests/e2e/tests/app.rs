@@ -391,7 +391,11 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             .await
             .expect("type");
         click(&c, "[data-testid=ca-preview]").await;
-        wait_for(&c, "[data-testid=ca-change][data-path='compose.override.yaml']").await;
+        wait_for(
+            &c,
+            "[data-testid=ca-change][data-path='compose.override.yaml']",
+        )
+        .await;
         let changes = c
             .find_all(Locator::Css("[data-testid=ca-change]"))
             .await
@@ -401,9 +405,15 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             paths.push(attr(ch, "data-path").await);
         }
         assert!(paths.contains(&"Dockerfile".to_string()), "{paths:?}");
-        assert!(paths.contains(&".certs/netskope-ca.pem".to_string()), "{paths:?}");
+        assert!(
+            paths.contains(&".certs/netskope-ca.pem".to_string()),
+            "{paths:?}"
+        );
         let diff = text_at(&c, "[data-testid=ca-diff]").await;
-        assert!(diff.contains("+RUN --mount=type=secret,id=ca-bundle,required=false"), "{diff}");
+        assert!(
+            diff.contains("+RUN --mount=type=secret,id=ca-bundle,required=false"),
+            "{diff}"
+        );
         assert!(!dir.join(".certs").exists(), "the preview writes nothing");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
@@ -419,7 +429,10 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         }
         assert!(dir.join(".certs/netskope-ca.pem").exists());
         let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("read");
-        assert!(dockerfile.contains("--mount=type=secret,id=ca-bundle"), "{dockerfile}");
+        assert!(
+            dockerfile.contains("--mount=type=secret,id=ca-bundle"),
+            "{dockerfile}"
+        );
         c.execute(
             "document.querySelector('[data-testid=ca-applied]').scrollIntoView()",
             vec![],
@@ -436,7 +449,37 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             dockerfile_before,
             "undo restores the Dockerfile byte for byte"
         );
-        assert!(!dir.join(".certs").exists(), "undo removes what apply created");
+        assert!(
+            !dir.join(".certs").exists(),
+            "undo removes what apply created"
+        );
+
+        // The reminder: the scheduler's check at start sent one desktop
+        // notification over D-Bus (dunst recorded it); clicking it opens the
+        // Stale page. Only where a notification server is on the bus
+        // (tests/e2e/desktop/with-notifications.sh).
+        let notify_log = std::env::var_os("DOCKWARD_NOTIFY_LOG").map(std::path::PathBuf::from);
+        if let Some(log) = &notify_log {
+            let mut seen = String::new();
+            for _ in 0..120 {
+                seen = std::fs::read_to_string(log).unwrap_or_default();
+                if !seen.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let line = seen.lines().next().expect("a notification reached dunst");
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.get(1), Some(&"Dockward: Stale images"), "{line}");
+            assert!(fields[2].contains("older than 90 days"), "{line}");
+            click(&c, "[data-testid=nav-overview]").await;
+            let clicked = std::process::Command::new("dunstctl")
+                .args(["action", "0"])
+                .status()
+                .expect("dunstctl");
+            assert!(clicked.success());
+            wait_for(&c, "[data-testid=stale-page]").await;
+        }
 
         // Stale: the fixture built "2023-01-01" is old, with its fix (not
         // unused: this database's records began minutes ago); a snooze is
@@ -476,7 +519,10 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         click(&c, "[data-testid=nav-overview]").await;
         click(&c, "[data-testid=nav-settings]").await;
         let cadence = wait_for(&c, "[data-testid=settings-cadence]").await;
-        assert_eq!(cadence.prop("value").await.expect("value").as_deref(), Some("12"));
+        assert_eq!(
+            cadence.prop("value").await.expect("value").as_deref(),
+            Some("12")
+        );
         click(&c, "[data-testid=tray-check-now]").await;
         let mut checked = String::new();
         for _ in 0..60 {
@@ -490,6 +536,14 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("settings.png"), png).expect("write");
+        if let Some(log) = &notify_log {
+            let seen = std::fs::read_to_string(log).unwrap_or_default();
+            assert_eq!(
+                seen.lines().count(),
+                1,
+                "no repeat for the same images: {seen}"
+            );
+        }
 
         // Overview now has history: the trend chart is drawn.
         click(&c, "[data-testid=nav-overview]").await;
