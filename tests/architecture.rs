@@ -38,6 +38,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "stale",
+        &[
+            "clock", "engine", "explain", "facts", "finding", "rules", "store",
+        ],
+    ),
+    ("reminders", &["clock", "stale", "store"]),
+    (
         "ca",
         &[
             "certs", "clock", "compose", "edit", "engine", "host", "layers", "secrets",
@@ -53,6 +60,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "inventory",
             "layers",
             "rules",
+            "stale",
             "store",
         ],
     ),
