@@ -1,5 +1,5 @@
 # The two commands a new machine needs (see README.md).
-.PHONY: run test bench
+.PHONY: run test bench package package-test
 
 run:  ## build and launch the app (installs what is missing)
 	scripts/run.sh
@@ -11,3 +11,9 @@ bench:  ## benchmarks: inventory vs the docker CLI, layer scan vs docker save, h
 	bench/inventory.sh
 	bench/layers.sh
 	bench/history.sh
+
+package:  ## the release .deb (target/release/bundle/deb/)
+	scripts/package.sh
+
+package-test:  ## install the .deb, check its desktop entry and icon, open the installed app (root)
+	scripts/package-test.sh
