@@ -36,11 +36,46 @@ pub fn to_json(text: &str) -> Result<Value, String> {
             text.len()
         ));
     }
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| e.to_string())?;
-    Ok(docs.first().map(node_json).unwrap_or(Value::Null))
+    Ok(to_json_with_positions(text)?.0)
 }
 
-fn node_json(n: &MarkedYaml) -> Value {
+/// Where each value of a document is: JSON pointer (`/services/web/privileged`)
+/// → 1-based line and column of its key (mapping entries) or item (sequence
+/// entries). A merged key points where the merged mapping defines it.
+pub type Positions = std::collections::HashMap<String, (u32, u32)>;
+
+/// [`to_json`] with the position of every value, for findings that name a
+/// file's line and column.
+pub fn to_json_with_positions(text: &str) -> Result<(Value, Positions), String> {
+    if text.len() > MAX_COMPOSE_BYTES {
+        return Err(format!(
+            "{} bytes, over the {MAX_COMPOSE_BYTES}-byte limit for a compose file",
+            text.len()
+        ));
+    }
+    let docs = MarkedYaml::load_from_str(text).map_err(|e| e.to_string())?;
+    let mut at = Positions::new();
+    let value = docs
+        .first()
+        .map(|d| node_json(d, "", &mut at))
+        .unwrap_or(Value::Null);
+    Ok((value, at))
+}
+
+fn pos(n: &MarkedYaml) -> (u32, u32) {
+    let m = n.span.start;
+    (
+        u32::try_from(m.line()).unwrap_or(u32::MAX),
+        u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    )
+}
+
+/// A JSON pointer segment (`~` and `/` escaped, RFC 6901).
+fn segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn node_json(n: &MarkedYaml, ptr: &str, at: &mut Positions) -> Value {
     match &n.data {
         YamlData::Value(s) => match s {
             Scalar::Null => Value::Null,
@@ -51,7 +86,16 @@ fn node_json(n: &MarkedYaml) -> Value {
                 .unwrap_or(Value::Null),
             Scalar::String(s) => Value::String(s.to_string()),
         },
-        YamlData::Sequence(seq) => Value::Array(seq.iter().map(node_json).collect()),
+        YamlData::Sequence(seq) => Value::Array(
+            seq.iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let p = format!("{ptr}/{i}");
+                    at.insert(p.clone(), pos(item));
+                    node_json(item, &p, at)
+                })
+                .collect(),
+        ),
         YamlData::Mapping(m) => {
             let mut own = Map::new();
             let mut merged = Map::new();
@@ -69,14 +113,21 @@ fn node_json(n: &MarkedYaml) -> Value {
                     };
                     // Earlier sources win over later ones, as in YAML 1.1.
                     for src in sources {
-                        if let Value::Object(o) = node_json(src) {
+                        let mut src_at = Positions::new();
+                        if let Value::Object(o) = node_json(src, ptr, &mut src_at) {
                             for (mk, mv) in o {
                                 merged.entry(mk).or_insert(mv);
                             }
                         }
+                        for (p, xy) in src_at {
+                            at.entry(p).or_insert(xy);
+                        }
                     }
                 } else {
-                    own.insert(key, node_json(v));
+                    let p = format!("{ptr}/{}", segment(&key));
+                    // The key's own entry wins over a merged one.
+                    at.insert(p.clone(), pos(k));
+                    own.insert(key, node_json(v, &p, at));
                 }
             }
             for (mk, mv) in merged {
@@ -84,7 +135,7 @@ fn node_json(n: &MarkedYaml) -> Value {
             }
             Value::Object(own)
         }
-        YamlData::Tagged(_, inner) => node_json(inner),
+        YamlData::Tagged(_, inner) => node_json(inner, ptr, at),
         _ => Value::Null,
     }
 }

@@ -154,6 +154,23 @@ impl Subject {
         }
     }
 
+    /// A project folder (the project check), keyed by its path as given
+    /// (canonical where it can be resolved), named after its last component.
+    pub fn project(root: &std::path::Path) -> Subject {
+        let path = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let key = path.display().to_string();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| key.clone());
+        Subject {
+            kind: SubjectKind::Project,
+            key,
+            name,
+            id: String::new(),
+        }
+    }
+
     /// This machine, named after its host name where one can be read.
     pub fn host() -> Subject {
         let name = std::fs::read_to_string("/etc/hostname")

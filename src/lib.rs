@@ -22,6 +22,7 @@ pub mod finding;
 pub mod host;
 pub mod inventory;
 pub mod layers;
+pub mod project;
 pub mod reminders;
 pub mod report;
 pub mod rules;

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["clock", "finding"]),
     ("explain", &["finding", "score", "store"]),
     ("compose", &[]),
-    ("edit", &["store"]),
+    ("edit", &["secrets", "store"]),
     ("rules", &["facts", "finding", "secrets"]),
     ("engine", &["clock", "facts", "secrets"]),
     (
@@ -45,6 +45,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("reminders", &["clock", "stale", "store"]),
     (
+        "project",
+        &[
+            "compose", "edit", "explain", "facts", "finding", "rules", "secrets", "store",
+        ],
+    ),
+    (
         "ca",
         &[
             "certs", "clock", "compose", "edit", "engine", "host", "layers", "secrets",
@@ -59,6 +65,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "host",
             "inventory",
             "layers",
+            "project",
             "rules",
             "stale",
             "store",

@@ -12,14 +12,18 @@ pub fn unified(path: &str, before: Option<&str>, after: &str) -> String {
     if before.is_none() {
         out.push_str(&format!("new file {path}\n"));
     }
-    out.push_str(
-        &TextDiff::from_lines(old, after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&old_name, &format!("b/{path}"))
-            .missing_newline_hint(true)
-            .to_string(),
-    );
+    let diff = TextDiff::from_lines(old, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old_name, &format!("b/{path}"))
+        .missing_newline_hint(true)
+        .to_string();
+    // A preview is output like any other: a secret on a line shown (a
+    // token in a compose file beside the key being fixed) is redacted.
+    match crate::secrets::builtin() {
+        Ok(scanner) => out.push_str(&scanner.redact_text(&diff)),
+        Err(_) => out.push_str(&diff),
+    }
     out
 }
 
@@ -44,6 +48,18 @@ pub fn preview(c: &super::Change) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_on_a_line_shown_is_redacted() {
+        let d = unified(
+            "compose.yaml",
+            Some("services:\n  web:\n    environment:\n      API_TOKEN: ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\n"),
+            "services:\n  web:\n    read_only: true\n    environment:\n      API_TOKEN: ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\n",
+        );
+        assert!(d.contains("+    read_only: true"), "{d}");
+        assert!(!d.contains("ghp_A1b2C3d4E5f6G7h8I9j0"), "{d}");
+        assert!(d.contains("API_TOKEN: ghp_"), "{d}");
+    }
 
     #[test]
     fn a_changed_line_shows_with_context_and_headers() {

@@ -12,6 +12,7 @@ pub mod export;
 pub mod history;
 pub mod host;
 pub mod html;
+pub mod project;
 pub mod sarif;
 pub mod stale;
 pub mod table;

@@ -288,6 +288,7 @@ mod tests {
             .chain(crate::layers::analyzers::RULES.iter().copied())
             .chain(crate::host::RULES.iter().copied())
             .chain(crate::stale::RULES.iter().copied())
+            .chain(crate::project::RULES.iter().copied())
             .collect();
         checked.sort();
         let mut listed: Vec<&str> = cat.rules().iter().map(|r| r.id.as_str()).collect();
@@ -295,7 +296,19 @@ mod tests {
         assert_eq!(checked, listed);
         for r in cat.rules() {
             let (prefix, rest) = r.id.split_once('.').expect("subject prefix");
-            assert!(["container", "image", "host"].contains(&prefix), "{}", r.id);
+            assert!(
+                [
+                    "container",
+                    "image",
+                    "host",
+                    "dockerfile",
+                    "compose",
+                    "project"
+                ]
+                .contains(&prefix),
+                "{}",
+                r.id
+            );
             assert!(
                 rest.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),

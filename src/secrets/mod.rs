@@ -463,6 +463,11 @@ impl SecretScanner {
         out
     }
 
+    /// Whether a name alone looks secret (`NPM_TOKEN`; not `PASSWORD_FILE`).
+    pub fn secret_name(&self, name: &str) -> bool {
+        self.env_secret_name.is_match(name) && !self.env_reference_name.is_match(name)
+    }
+
     /// Decides whether one environment variable holds a secret: either its
     /// value is a known token format, or its name looks secret and its value
     /// looks real (long enough, not a placeholder, not too uniform).

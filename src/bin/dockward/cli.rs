@@ -27,7 +27,8 @@ impl Cli {
             Command::Inventory { recording, .. }
             | Command::Scan { recording, .. }
             | Command::Host { recording, .. }
-            | Command::Stale { recording, .. } => {
+            | Command::Stale { recording, .. }
+            | Command::Check { recording, .. } => {
                 if recording.no_db {
                     return None;
                 }
@@ -167,6 +168,30 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
+        #[command(flatten)]
+        recording: Recording,
+        #[command(flatten)]
+        fail_on: FailOn,
+    },
+    /// Checks a project's Dockerfiles, compose files and build contexts
+    /// before anything runs: each finding with its file, line and column;
+    /// recorded as a `project` scan. Exits 1 with --fail-on met.
+    Check {
+        /// The project folder.
+        dir: PathBuf,
+        /// Output format (SARIF locations are file, line and column).
+        #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+        format: ScanFormat,
+        /// Fix the findings of RULE (or `all`): shows the diff, then writes
+        /// after asking (or with --yes); recorded for --undo.
+        #[arg(long, value_name = "RULE|all")]
+        fix: Option<String>,
+        /// Apply the fix without asking (after reading its diff).
+        #[arg(long, requires = "fix")]
+        yes: bool,
+        /// Undo the last fix applied to the folder, byte for byte.
+        #[arg(long, conflicts_with = "fix")]
+        undo: bool,
         #[command(flatten)]
         recording: Recording,
         #[command(flatten)]

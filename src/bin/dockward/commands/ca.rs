@@ -62,7 +62,7 @@ fn chosen(cert: Option<&Path>) -> anyhow::Result<Vec<CaCertificate>> {
     }
 }
 
-fn show_plan(plan: &Plan) -> String {
+pub(super) fn show_plan(plan: &Plan) -> String {
     let mut out = format!("{}\nin {}\n\n", plan.title, plan.root);
     if plan.is_empty() {
         out.push_str("Nothing to change: the project already has this setup.\n");
@@ -87,7 +87,7 @@ fn show_plan(plan: &Plan) -> String {
     terminal_safe(&out)
 }
 
-fn confirm() -> anyhow::Result<bool> {
+pub(super) fn confirm() -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         anyhow::bail!("apply asks before it writes; run it in a terminal or pass --yes after reading `dockward ca plan`");
     }

@@ -2,6 +2,7 @@
 //! printing what it returns. Shared here: opening the database, printing.
 
 mod ca;
+mod check;
 mod history;
 mod host;
 mod inventory;
@@ -57,6 +58,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 check_upstream,
             };
             stale::run(flags, format, &recording, fail_on).await
+        }
+        Command::Check {
+            dir,
+            format,
+            fix,
+            yes,
+            undo,
+            recording,
+            fail_on,
+        } => {
+            check::run(
+                &dir,
+                format,
+                check::Action { fix, yes, undo },
+                &recording,
+                fail_on,
+            )
+            .await
         }
         Command::History {
             since,

@@ -1,0 +1,427 @@
+//! Fixes with a mechanical change, as `edit` plans (preview → apply →
+//! undo, the CA wizard's machinery): compose hardening keys (`privileged`
+//! off, `security_opt: [no-new-privileges:true]`, `cap_drop: [ALL]`,
+//! `read_only: true` with a `/tmp` tmpfs), a `.dockerignore` that keeps
+//! secrets out of the build context, and a secret build argument turned
+//! into a BuildKit secret mount. Only the lines a finding is about change
+//! (keys are added under the service's own line); anything the text does
+//! not allow safely (flow style, a key merged from an anchor, exec-form
+//! RUN) becomes a note in the preview instead.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use parse_dockerfile::{Command, Instruction};
+
+use super::{Checked, Located, ProjectError};
+use crate::edit::{Plan, PlanBuilder};
+
+/// Rules `fix` changes.
+pub const FIXABLE: &[&str] = &[
+    "container.privileged",
+    "container.no-new-privileges-missing",
+    "container.capabilities-not-dropped",
+    "container.writable-rootfs",
+    "dockerfile.context-leak",
+    "dockerfile.secret-arg-used",
+];
+
+/// [`FIXABLE`], for reports.
+pub fn fixable_rules() -> &'static [&'static str] {
+    FIXABLE
+}
+
+/// One edit to a file's lines: replace line `n` (0-based) or insert after it.
+#[derive(Debug, Clone)]
+enum LineEdit {
+    Replace(String),
+    InsertAfter(Vec<String>),
+}
+
+fn apply_lines(text: &str, edits: &BTreeMap<usize, Vec<LineEdit>>) -> String {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let trailing = text.ends_with('\n');
+    let mut out: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut current = line.to_owned();
+        let mut after = Vec::new();
+        for e in edits.get(&i).into_iter().flatten() {
+            match e {
+                LineEdit::Replace(l) => current = l.clone(),
+                LineEdit::InsertAfter(ls) => after.extend(ls.iter().cloned()),
+            }
+        }
+        out.push(current);
+        out.extend(after);
+    }
+    let mut s = out.join(newline);
+    if trailing {
+        s.push_str(newline);
+    }
+    s
+}
+
+/// Where a service's keys are in its compose file.
+struct ServiceLayout<'a> {
+    key_line: usize,
+    child_indent: String,
+    positions: &'a crate::compose::Positions,
+    ptr: String,
+}
+
+impl ServiceLayout<'_> {
+    /// 0-based line of `key` under the service, if it is in the service's
+    /// own block (not merged from an anchor elsewhere).
+    fn own(&self, key: &str) -> Option<usize> {
+        let (line, _) = self.positions.get(&format!("{}/{key}", self.ptr))?;
+        let l = (*line as usize).checked_sub(1)?;
+        (l > self.key_line).then_some(l)
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.positions.contains_key(&format!("{}/{key}", self.ptr))
+    }
+
+    /// 0-based line of the last item of a block list under `key`, and its
+    /// dash's indentation.
+    fn last_item(&self, key: &str) -> Option<(usize, String)> {
+        let prefix = format!("{}/{key}/", self.ptr);
+        self.positions
+            .iter()
+            .filter(|(p, _)| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
+            .map(|(_, (l, c))| (*l as usize - 1, " ".repeat((*c as usize).saturating_sub(3))))
+            .max_by_key(|(l, _)| *l)
+    }
+}
+
+fn layout<'a>(
+    lines: &[&str],
+    positions: &'a crate::compose::Positions,
+    service: &str,
+) -> Result<ServiceLayout<'a>, String> {
+    let ptr = format!(
+        "/services/{}",
+        service.replace('~', "~0").replace('/', "~1")
+    );
+    let (line, _) = positions
+        .get(&ptr)
+        .ok_or_else(|| format!("service {service} not found"))?;
+    let key_line = *line as usize - 1;
+    let text = lines.get(key_line).copied().unwrap_or("");
+    let after = text.split_once(':').map(|(_, a)| a.trim()).unwrap_or("");
+    if !(after.is_empty()
+        || after.starts_with('#')
+        || (after.starts_with('&') && !after.contains(' ')))
+    {
+        return Err(format!(
+            "service {service} is written in flow style: edit it by hand"
+        ));
+    }
+    let child_col = positions
+        .iter()
+        .filter(|(p, _)| p.starts_with(&format!("{ptr}/")) && !p[ptr.len() + 1..].contains('/'))
+        .map(|(_, (l, c))| (*l, *c))
+        .filter(|(l, _)| *l as usize - 1 > key_line)
+        .map(|(_, c)| c)
+        .min()
+        .unwrap_or_else(|| positions[&ptr].1 + 2);
+    Ok(ServiceLayout {
+        key_line,
+        child_indent: " ".repeat(child_col as usize - 1),
+        positions,
+        ptr,
+    })
+}
+
+/// The service a compose finding is about (`FILE services.NAME …`).
+fn service_of(location: &str) -> Option<&str> {
+    location.split(' ').nth(1)?.strip_prefix("services.")
+}
+
+/// Plans the fixes for the findings of `rule` (`None`: every fixable one).
+pub fn plan(root: &Path, checked: &Checked, rule: Option<&str>) -> Result<Plan, ProjectError> {
+    if let Some(r) = rule {
+        if !FIXABLE.contains(&r) {
+            return Err(ProjectError::Fix(format!(
+                "{r} has no automatic fix; fixable rules: {}",
+                FIXABLE.join(", ")
+            )));
+        }
+    }
+    let mut b = PlanBuilder::new(root, "project-fix", "Project check fixes")?;
+    let wanted: Vec<&(crate::finding::Finding, Located)> = checked
+        .found
+        .iter()
+        .filter(|(f, _)| FIXABLE.contains(&f.rule.as_str()) && rule.is_none_or(|r| f.rule == r))
+        .collect();
+    // Compose: per file, per service, the keys to add or change.
+    let mut compose: BTreeMap<String, BTreeMap<String, Vec<&str>>> = BTreeMap::new();
+    let mut contexts: Vec<String> = Vec::new();
+    let mut dockerfiles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (f, at) in &wanted {
+        match f.rule.as_str() {
+            "dockerfile.context-leak" => {
+                let dir = Path::new(&at.file)
+                    .parent()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if !contexts.contains(&dir) {
+                    contexts.push(dir);
+                }
+            }
+            "dockerfile.secret-arg-used" => {
+                let name = f.location.rsplit('$').next().unwrap_or("").to_owned();
+                let list = dockerfiles.entry(at.file.clone()).or_default();
+                if !list.contains(&name) {
+                    list.push(name);
+                }
+            }
+            rule => {
+                if let Some(service) = service_of(&f.location) {
+                    compose
+                        .entry(at.file.clone())
+                        .or_default()
+                        .entry(service.to_owned())
+                        .or_default()
+                        .push(match rule {
+                            "container.privileged" => "privileged",
+                            "container.no-new-privileges-missing" => "security_opt",
+                            "container.capabilities-not-dropped" => "cap_drop",
+                            _ => "read_only",
+                        });
+                }
+            }
+        }
+    }
+    for (file, services) in compose {
+        compose_fix(&mut b, &file, &services)?;
+    }
+    for dir in contexts {
+        dockerignore_fix(&mut b, root, &dir)?;
+    }
+    for (file, names) in dockerfiles {
+        secret_arg_fix(&mut b, &file, &names)?;
+    }
+    Ok(b.finish())
+}
+
+fn compose_fix(
+    b: &mut PlanBuilder,
+    file: &str,
+    services: &BTreeMap<String, Vec<&str>>,
+) -> Result<(), ProjectError> {
+    let Some(text) = b.read(file)? else {
+        return Ok(());
+    };
+    let (_, positions) = match crate::compose::to_json_with_positions(&text) {
+        Ok(x) => x,
+        Err(e) => {
+            b.note(format!("{file}: not changed ({e})"));
+            return Ok(());
+        }
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut edits: BTreeMap<usize, Vec<LineEdit>> = BTreeMap::new();
+    for (service, keys) in services {
+        let l = match layout(&lines, &positions, service) {
+            Ok(l) => l,
+            Err(e) => {
+                b.note(format!("{file}: {e}"));
+                continue;
+            }
+        };
+        let ind = &l.child_indent;
+        let mut added: Vec<String> = Vec::new();
+        for key in keys {
+            match *key {
+                "privileged" | "read_only" if l.has(key) => match l.own(key) {
+                    Some(n) => {
+                        let (want, from) = if *key == "privileged" { ("false", "true") } else { ("true", "false") };
+                        let line = lines[n];
+                        let (k, v) = line.split_once(':').unwrap_or((line, ""));
+                        edits.entry(n).or_default().push(LineEdit::Replace(format!("{k}:{}", v.replacen(from, want, 1))));
+                    }
+                    None => b.note(format!("{file}: {service}.{key} comes from a merged anchor: change it there by hand")),
+                },
+                "read_only" => {
+                    added.push(format!("{ind}read_only: true"));
+                    if !l.has("tmpfs") {
+                        added.push(format!("{ind}tmpfs:"));
+                        added.push(format!("{ind}  - /tmp"));
+                    }
+                }
+                "security_opt" | "cap_drop" => {
+                    let item = if *key == "cap_drop" { "ALL" } else { "no-new-privileges:true" };
+                    if l.has(key) {
+                        match (l.own(key), l.last_item(key)) {
+                            (Some(_), Some((last, dash))) if lines.get(last).is_some_and(|t| t.trim_start().starts_with('-')) => {
+                                edits.entry(last).or_default().push(LineEdit::InsertAfter(vec![format!("{dash}- {item}")]));
+                            }
+                            _ => b.note(format!("{file}: add `{item}` to {service}.{key} by hand (flow style or merged)")),
+                        }
+                    } else {
+                        added.push(format!("{ind}{key}:"));
+                        added.push(format!("{ind}  - {item}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !added.is_empty() {
+            edits
+                .entry(l.key_line)
+                .or_default()
+                .push(LineEdit::InsertAfter(added));
+        }
+    }
+    if !edits.is_empty() {
+        let after = apply_lines(&text, &edits);
+        b.set(file, after, None, "harden the services the check flagged")?;
+    }
+    Ok(())
+}
+
+fn dockerignore_fix(b: &mut PlanBuilder, root: &Path, dir: &str) -> Result<(), ProjectError> {
+    let missing = super::ignore::missing_lines(&root.join(dir));
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let rel = if dir.is_empty() {
+        ".dockerignore".to_owned()
+    } else {
+        format!("{dir}/.dockerignore")
+    };
+    let before = b.read(&rel)?.unwrap_or_default();
+    let mut after = before.clone();
+    if !after.is_empty() && !after.ends_with('\n') {
+        after.push('\n');
+    }
+    after.push_str("# Kept out of the build context (dockward check --fix)\n");
+    for l in missing {
+        after.push_str(l);
+        after.push('\n');
+    }
+    b.set(
+        &rel,
+        after,
+        Some(0o644),
+        "keep secrets, keys and .git out of the build context",
+    )?;
+    Ok(())
+}
+
+fn secret_arg_fix(b: &mut PlanBuilder, file: &str, names: &[String]) -> Result<(), ProjectError> {
+    let Some(text) = b.read(file)? else {
+        return Ok(());
+    };
+    let Ok(df) = parse_dockerfile::parse(&text) else {
+        b.note(format!("{file}: not changed (it does not parse)"));
+        return Ok(());
+    };
+    // Inserts at byte offsets, and whole ARG lines to drop.
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    let mut drops: Vec<std::ops::Range<usize>> = Vec::new();
+    for ins in &df.instructions {
+        match ins {
+            Instruction::Arg(a) => {
+                let arg = a.arguments.value.trim();
+                if names.iter().any(|n| n == arg) {
+                    let start = text[..a.arg.span.start].rfind('\n').map_or(0, |i| i + 1);
+                    let end = text[a.arguments.span.end..]
+                        .find('\n')
+                        .map_or(text.len(), |i| a.arguments.span.end + i + 1);
+                    drops.push(start..end);
+                } else if names.iter().any(|n| {
+                    arg.split_whitespace()
+                        .any(|w| w.split('=').next() == Some(n.as_str()))
+                }) {
+                    b.note(format!(
+                        "{file}: remove the secret from `ARG {arg}` by hand"
+                    ));
+                }
+            }
+            Instruction::Run(r) => {
+                let used: Vec<&String> = names
+                    .iter()
+                    .filter(|n| match &r.arguments {
+                        Command::Shell(s) => {
+                            s.value.contains(&format!("${n}"))
+                                || s.value.contains(&format!("${{{n}"))
+                                || r.here_docs
+                                    .iter()
+                                    .any(|h| h.value.contains(&format!("${n}")))
+                        }
+                        Command::Exec(e) => {
+                            e.value.iter().any(|x| x.value.contains(&format!("${n}")))
+                        }
+                        _ => false,
+                    })
+                    .collect();
+                if used.is_empty() {
+                    continue;
+                }
+                let Command::Shell(s) = &r.arguments else {
+                    b.note(format!(
+                        "{file}: an exec-form RUN uses a secret argument: rewrite it by hand"
+                    ));
+                    continue;
+                };
+                if !r.here_docs.is_empty() {
+                    b.note(format!(
+                        "{file}: a heredoc RUN uses a secret argument: rewrite it by hand"
+                    ));
+                    continue;
+                }
+                let mut add = String::new();
+                for n in &used {
+                    add.push_str(&format!(
+                        "--mount=type=secret,id={} ",
+                        n.to_ascii_lowercase()
+                    ));
+                }
+                for n in &used {
+                    add.push_str(&format!(
+                        "export {n}=\"$(cat /run/secrets/{})\" && ",
+                        n.to_ascii_lowercase()
+                    ));
+                }
+                inserts.push((s.span.start, add));
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 200);
+    let mut i = 0;
+    let mut points: Vec<(usize, Option<String>, usize)> = inserts
+        .into_iter()
+        .map(|(at, s)| (at, Some(s), at))
+        .collect();
+    points.extend(drops.into_iter().map(|r| (r.start, None, r.end)));
+    points.sort_by_key(|p| p.0);
+    for (start, insert, end) in points {
+        if start < i {
+            continue;
+        }
+        out.push_str(&text[i..start]);
+        if let Some(s) = insert {
+            out.push_str(&s);
+        }
+        i = end;
+    }
+    out.push_str(&text[i..]);
+    for n in names {
+        b.note(format!(
+            "build with the value as a secret: `docker build --secret id={},env={n} .` (Compose: `build: {{ secrets: [{}] }}` and a top-level `secrets: {{ {}: {{ environment: {n} }} }}`); rotate the old value, it is in the history of images already built",
+            n.to_ascii_lowercase(),
+            n.to_ascii_lowercase(),
+            n.to_ascii_lowercase()
+        ));
+    }
+    b.set(
+        file,
+        out,
+        None,
+        "pass secret build arguments as BuildKit secrets",
+    )?;
+    Ok(())
+}

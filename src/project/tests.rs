@@ -1,0 +1,368 @@
+//! The project check on temp projects: each rule's positive and negative
+//! case, positions, followed files, per-file errors, fixes that apply,
+//! re-check clean for their rule and undo byte for byte, and no secret in
+//! any output.
+
+use std::path::Path;
+
+use super::*;
+
+const TOKEN: &str = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+/// (rule, file, line) of every finding.
+fn found(dir: &Path) -> Vec<(String, String, u32)> {
+    check(dir)
+        .expect("checks")
+        .found
+        .iter()
+        .map(|(f, at)| (f.rule.clone(), at.file.clone(), at.line))
+        .collect()
+}
+
+fn rules(dir: &Path) -> Vec<String> {
+    found(dir).into_iter().map(|(r, _, _)| r).collect()
+}
+
+const HARDENED_DOCKERFILE: &str = "FROM node:20.18-bookworm-slim AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci\nCOPY src ./src\nRUN npm run build\n\nFROM node:20.18-bookworm-slim\nCOPY --from=build /app/dist /app/dist\nUSER 10001\nCMD [\"node\", \"/app/dist/main.js\"]\n";
+
+const HARDENED_COMPOSE: &str = "services:\n  web:\n    build: .\n    user: \"10001:10001\"\n    read_only: true\n    tmpfs:\n      - /tmp\n    cap_drop: [ALL]\n    security_opt:\n      - no-new-privileges:true\n    ports:\n      - \"127.0.0.1:8080:8080\"\n    mem_limit: 512m\n    pids_limit: 256\n    secrets:\n      - api_token\n    environment:\n      API_TOKEN_FILE: /run/secrets/api_token\nsecrets:\n  api_token:\n    file: ./secrets/api_token.txt\n";
+
+#[test]
+fn a_hardened_project_has_nothing_at_medium_or_above() {
+    let dir = project(&[
+        ("Dockerfile", HARDENED_DOCKERFILE),
+        ("compose.yaml", HARDENED_COMPOSE),
+        (".dockerignore", ".git\n.env*\n*.pem\n.certs\n"),
+        (".env", "API_TOKEN=xyz\n"),
+    ]);
+    let c = check(dir.path()).expect("checks");
+    let serious: Vec<_> = c
+        .found
+        .iter()
+        .filter(|(f, _)| f.severity >= crate::finding::Severity::Medium)
+        .map(|(f, at)| format!("{} {}:{}", f.rule, at.file, at.line))
+        .collect();
+    assert!(serious.is_empty(), "{serious:?}");
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+}
+
+#[test]
+fn compose_settings_get_the_container_rules_on_their_lines() {
+    let dir = project(&[(
+        "compose.yaml",
+        "# stack\nservices:\n  app:\n    image: team/app:1.0\n    ipc: host\n    network_mode: host\n    pid: host\n    cap_add: [SYS_ADMIN]\n    security_opt:\n      - seccomp:unconfined\n    devices:\n      - /dev/kmsg:/dev/kmsg\n    ports:\n      - \"8080:80\"\n      - \"127.0.0.1:9090:90\"\n    volumes:\n      - type: bind\n        source: /var/run/docker.sock\n        target: /var/run/docker.sock\n        read_only: true\n      - ~/.ssh:/root/.ssh:ro\n      - keys:/keys\n  priv:\n    image: alpine:3\n    privileged: true\nvolumes:\n  keys:\n    driver: local\n    driver_opts: {type: none, o: bind, device: /etc}\n",
+    )]);
+    let f = found(dir.path());
+    let at = |rule: &str| {
+        f.iter()
+            .filter(|(r, _, _)| r == rule)
+            .map(|(_, _, l)| *l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("container.privileged"), [25]);
+    assert_eq!(at("container.host-namespace"), [5, 6, 7]);
+    assert_eq!(at("container.added-capabilities"), [8]);
+    assert_eq!(at("container.seccomp-unconfined"), [9]);
+    assert_eq!(at("container.devices"), [12]);
+    assert_eq!(
+        at("container.public-port"),
+        [14],
+        "the loopback port is fine"
+    );
+    assert_eq!(
+        at("container.docker-socket"),
+        [17],
+        "a read-only socket still takes API calls"
+    );
+    let sensitive = at("container.sensitive-mount");
+    assert!(
+        sensitive.contains(&21) && sensitive.contains(&22),
+        "~/.ssh and a volume binding /etc: {sensitive:?}"
+    );
+}
+
+#[test]
+fn anchors_merge_keys_interpolation_extends_and_include_are_followed() {
+    let dir = project(&[
+        (".env", "PRIV=true\nCOMPOSE_FILE=compose.yaml:extra/more.yaml\n"),
+        (
+            "compose.yaml",
+            "x-risky: &risky\n  privileged: ${PRIV:-false}\ninclude:\n  - inc.yaml\nservices:\n  a:\n    <<: *risky\n    image: alpine:3\n  b:\n    extends:\n      file: base.yaml\n      service: base\n",
+        ),
+        ("inc.yaml", "services:\n  c:\n    image: alpine:3\n    pid: host\n"),
+        ("base.yaml", "services:\n  base:\n    image: alpine:3\n    ipc: host\n"),
+        ("extra/more.yaml", "services:\n  d:\n    image: alpine:3\n    userns_mode: host\n"),
+    ]);
+    let f = found(dir.path());
+    assert!(
+        f.contains(&("container.privileged".into(), "compose.yaml".into(), 2)),
+        "merged from the anchor, interpolated from .env: {f:?}"
+    );
+    for file in ["inc.yaml", "base.yaml", "extra/more.yaml"] {
+        assert!(
+            f.iter()
+                .any(|(r, fl, _)| r == "container.host-namespace" && fl == file),
+            "{file}: {f:?}"
+        );
+    }
+}
+
+#[test]
+fn dockerfile_rules_fire_on_their_lines_and_not_on_good_lines() {
+    let dir = project(&[
+        (
+            "Dockerfile",
+            "FROM golang:1.23 AS build\nARG GITHUB_TOKEN\nRUN git config --global url.\"https://$GITHUB_TOKEN@github.com/\".insteadOf https://github.com/ && \\\n    go build ./...\nRUN <<EOF\ncurl -fsSL https://get.example.com | bash\nEOF\n\nFROM someuser/base\nENV API_KEY=" ,
+        ),
+    ]);
+    // (The ENV value is appended below so the constant stays readable.)
+    let df = dir.path().join("Dockerfile");
+    let mut text = std::fs::read_to_string(&df).expect("read");
+    text.push_str(&format!("{TOKEN}\nCOPY --from=build / /\nADD https://example.com/tool.tgz /opt/\nCOPY id_rsa /root/.ssh/id_rsa\nRUN sudo apt-get update\nEXPOSE 22 80\nUSER root\n"));
+    std::fs::write(&df, &text).expect("write");
+    let f = found(dir.path());
+    let at = |rule: &str| {
+        f.iter()
+            .filter(|(r, _, _)| r == rule)
+            .map(|(_, _, l)| *l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("dockerfile.secret-arg"), [2, 10]);
+    assert_eq!(
+        at("dockerfile.secret-arg-used"),
+        [3],
+        "a continuation is one RUN"
+    );
+    assert_eq!(at("dockerfile.curl-pipe-shell"), [5], "inside a heredoc");
+    assert_eq!(at("dockerfile.unofficial-base"), [9]);
+    assert_eq!(at("dockerfile.unpinned-base"), [9], "golang:1.23 is pinned");
+    assert_eq!(at("dockerfile.copy-whole-stage"), [11]);
+    assert_eq!(at("dockerfile.add-url"), [12]);
+    assert_eq!(at("dockerfile.copy-sensitive"), [13]);
+    assert_eq!(at("dockerfile.sudo"), [14]);
+    assert_eq!(at("dockerfile.ssh-port"), [15]);
+    assert_eq!(at("dockerfile.root-user"), [16]);
+
+    let good = project(&[("Dockerfile", HARDENED_DOCKERFILE)]);
+    assert!(rules(good.path()).is_empty(), "{:?}", rules(good.path()));
+}
+
+#[test]
+fn the_context_leaks_until_dockerignore_covers_it() {
+    let dir = project(&[
+        ("Dockerfile", "FROM alpine:3\nCOPY . /app\nUSER 1000\n"),
+        (".env", "X=1\n"),
+        ("server.key", "k"),
+        (".env.example", "X=\n"),
+    ]);
+    assert!(rules(dir.path()).contains(&"dockerfile.context-leak".to_string()));
+    std::fs::write(
+        dir.path().join(".dockerignore"),
+        ".env*\n!.env.example\n*.key\n",
+    )
+    .expect("write");
+    assert!(!rules(dir.path()).contains(&"dockerfile.context-leak".to_string()));
+}
+
+#[test]
+fn a_bad_file_is_an_error_of_its_own_and_the_rest_is_checked() {
+    let dir = project(&[
+        ("compose.yaml", "services:\n  web:\n    image: [unclosed\n"),
+        ("Dockerfile", "FROM alpine:3\nUSER root\n"),
+        (
+            "app/compose.yml",
+            "services:\n  x:\n    image: alpine:3\n    privileged: true\n",
+        ),
+    ]);
+    std::fs::write(
+        dir.path().join("tools.Dockerfile"),
+        b"\x7fELF\x00\x00\x01binary",
+    )
+    .expect("write");
+    let c = check(dir.path()).expect("checks");
+    let errors: Vec<&str> = c.errors.iter().map(|e| e.file.as_str()).collect();
+    assert_eq!(errors, ["compose.yaml", "tools.Dockerfile"]);
+    assert!(c.errors[1].message.contains("binary"), "{:?}", c.errors);
+    let rules: Vec<&str> = c.found.iter().map(|(f, _)| f.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"dockerfile.root-user") && rules.contains(&"container.privileged"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn tracked_env_files_and_keys_are_findings_untracked_ones_are_not() {
+    let dir = project(&[
+        (".env", &format!("GITHUB_TOKEN={TOKEN}\n")),
+        (".env.local", &format!("GITHUB_TOKEN={TOKEN}\n")),
+        (".env.example", "GITHUB_TOKEN=\n"),
+        (
+            ".certs/corp.pem",
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        ),
+        (
+            "deploy.pem",
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        ),
+    ]);
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("git")
+    };
+    if !git(&["init", "-q"]).status.success() {
+        return; // no git on this machine: nothing to track
+    }
+    git(&[
+        "add",
+        ".env",
+        ".env.example",
+        ".certs/corp.pem",
+        "deploy.pem",
+    ]);
+    let f = found(dir.path());
+    let tracked: Vec<(&str, &str)> = f
+        .iter()
+        .filter(|(r, _, _)| r.starts_with("project."))
+        .map(|(r, fl, _)| (r.as_str(), fl.as_str()))
+        .collect();
+    assert_eq!(
+        tracked,
+        [
+            ("project.key-tracked", ".certs/corp.pem"),
+            ("project.env-tracked", ".env"),
+            ("project.key-tracked", "deploy.pem")
+        ]
+    );
+}
+
+async fn store(dir: &Path) -> crate::store::Store {
+    crate::store::Store::open(&dir.join("d.db"))
+        .await
+        .expect("store")
+}
+
+#[tokio::test]
+async fn every_fix_applies_parses_clears_its_rule_and_undoes_byte_for_byte() {
+    let files: &[(&str, &str)] = &[
+        (
+            "compose.yaml",
+            "# the team's stack\nx-common: &common\n  restart: unless-stopped\nservices:\n  web: # the front\n    <<: *common\n    build: .\n    privileged: true  # needed? no\n    security_opt:\n      - label:disable\n  db:\n    image: postgres:16\n    cap_drop:\n      - NET_RAW\n",
+        ),
+        ("Dockerfile", "FROM node:20\nARG NPM_TOKEN\nRUN echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc && \\\n    npm ci\nCOPY . /app\nUSER node\n"),
+        (".env", "LOCAL=1\n"),
+    ];
+    for rule in fix::FIXABLE {
+        let dir = project(files);
+        let db = tempfile::tempdir().expect("tmp");
+        let s = store(db.path()).await;
+        let before: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(n, _)| {
+                (
+                    n.to_string(),
+                    std::fs::read(dir.path().join(n)).expect("read"),
+                )
+            })
+            .collect();
+        let checked = check(dir.path()).expect("checks");
+        assert!(
+            checked.found.iter().any(|(f, _)| f.rule == *rule),
+            "{rule} fires before the fix"
+        );
+        let plan = fix::plan(dir.path(), &checked, Some(rule)).expect("plan");
+        assert!(!plan.is_empty(), "{rule}: a plan");
+        crate::edit::apply::apply(&plan, &s).await.expect("apply");
+        let after = check(dir.path()).expect("checks after");
+        assert!(
+            after.errors.is_empty(),
+            "{rule}: fixed files parse: {:?}",
+            after.errors
+        );
+        assert!(
+            !after.found.iter().any(|(f, _)| f.rule == *rule),
+            "{rule}: gone after the fix"
+        );
+        // Comments and untouched lines stay.
+        let compose = std::fs::read_to_string(dir.path().join("compose.yaml")).expect("read");
+        assert!(
+            compose.starts_with("# the team's stack\nx-common: &common\n"),
+            "{compose}"
+        );
+        crate::edit::apply::undo(&s, dir.path())
+            .await
+            .expect("undo");
+        for (n, bytes) in &before {
+            assert_eq!(
+                &std::fs::read(dir.path().join(n)).expect("read"),
+                bytes,
+                "{rule}: {n} restored"
+            );
+        }
+        assert!(
+            !dir.path().join(".dockerignore").exists(),
+            "{rule}: created files go"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_secret_value_in_any_output() {
+    let dir = project(&[
+        ("compose.yaml", &format!("services:\n  web:\n    image: alpine:3\n    environment:\n      GH: {TOKEN}\n    build:\n      context: .\n      args:\n        GITHUB_TOKEN: {TOKEN}\n")),
+        ("Dockerfile", &format!("FROM alpine:3\nENV GH_TOKEN={TOKEN}\nCOPY . /app\nUSER 1\n")),
+        (".env", "X=1\n"),
+    ]);
+    let db = tempfile::tempdir().expect("tmp");
+    let s = store(db.path()).await;
+    let r = run(dir.path(), Some(&s), "2026-11-29T00:00:00Z")
+        .await
+        .expect("runs");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.finding.rule == "compose.build-arg-secret"));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.finding.rule == "container.env-secret"));
+    let cat = crate::rules::builtin().expect("catalogue");
+    let outputs = [
+        crate::report::json(&r).expect("json"),
+        crate::report::project::project_table(&r),
+        crate::report::project::project_sarif(&r, cat).expect("sarif"),
+        fix::plan(dir.path(), &check(dir.path()).expect("checks"), None)
+            .expect("plan")
+            .diff(),
+    ];
+    for o in &outputs {
+        assert!(!o.contains(&TOKEN[8..]), "a secret in: {o}");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&outputs[2]).expect("sarif json");
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert!(
+        region["region"]["startLine"]
+            .as_i64()
+            .is_some_and(|l| l >= 1),
+        "{region}"
+    );
+    drop(s);
+    let dbfile = std::fs::read(db.path().join("d.db")).expect("db");
+    assert!(
+        !String::from_utf8_lossy(&dbfile).contains(&TOKEN[8..]),
+        "a secret in the database"
+    );
+}
