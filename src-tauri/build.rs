@@ -29,6 +29,11 @@ fn main() {
             "snoozes",
             "tray_state",
             "check_now",
+            "project_check",
+            "recent_projects",
+            "project_fix_preview",
+            "project_fix_apply",
+            "project_undo",
         ]),
     ))
     .expect("tauri build script failed");

@@ -11,7 +11,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/projects").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/projects")
+        .join(name)
 }
 
 /// A copy of a fixture project in a temp folder (fixes write to it).
@@ -28,7 +30,11 @@ fn copy(name: &str) -> tempfile::TempDir {
 }
 
 fn dockward(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("dockward").expect("binary").args(args).output().expect("runs")
+    Command::cargo_bin("dockward")
+        .expect("binary")
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 #[test]
@@ -36,7 +42,11 @@ fn findings_come_with_file_line_and_column_in_every_format() {
     let dir = copy("risky");
     let p = dir.path().to_str().expect("utf-8");
     let out = dockward(&["check", p, "--no-db", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).expect("json");
     let at = |rule: &str| -> Vec<(String, u64)> {
         r["findings"]
@@ -44,20 +54,40 @@ fn findings_come_with_file_line_and_column_in_every_format() {
             .expect("findings")
             .iter()
             .filter(|f| f["finding"]["rule"] == rule)
-            .map(|f| (f["at"]["file"].as_str().unwrap_or("").to_owned(), f["at"]["line"].as_u64().unwrap_or(0)))
+            .map(|f| {
+                (
+                    f["at"]["file"].as_str().unwrap_or("").to_owned(),
+                    f["at"]["line"].as_u64().unwrap_or(0),
+                )
+            })
             .collect()
     };
     assert_eq!(at("container.privileged"), [("compose.yaml".to_owned(), 9)]);
-    assert_eq!(at("container.docker-socket"), [("compose.yaml".to_owned(), 13)]);
-    assert_eq!(at("dockerfile.secret-arg-used"), [("app/Dockerfile".to_owned(), 3)]);
-    assert_eq!(at("dockerfile.context-leak"), [("app/Dockerfile".to_owned(), 5)]);
-    assert!(at("container.env-secret").is_empty(), "a placeholder default is not a secret");
+    assert_eq!(
+        at("container.docker-socket"),
+        [("compose.yaml".to_owned(), 13)]
+    );
+    assert_eq!(
+        at("dockerfile.secret-arg-used"),
+        [("app/Dockerfile".to_owned(), 3)]
+    );
+    assert_eq!(
+        at("dockerfile.context-leak"),
+        [("app/Dockerfile".to_owned(), 5)]
+    );
+    assert!(
+        at("container.env-secret").is_empty(),
+        "a placeholder default is not a secret"
+    );
 
     let out = dockward(&["check", p, "--no-db", "--format", "sarif"]);
     let sarif: Value = serde_json::from_slice(&out.stdout).expect("sarif");
     sarif::assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    let privileged = results.iter().find(|x| x["ruleId"] == "container.privileged").expect("privileged");
+    let privileged = results
+        .iter()
+        .find(|x| x["ruleId"] == "container.privileged")
+        .expect("privileged");
     let loc = &privileged["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "compose.yaml");
     assert_eq!(loc["region"]["startLine"], 9);
@@ -65,7 +95,10 @@ fn findings_come_with_file_line_and_column_in_every_format() {
 
     let table = dockward(&["check", p, "--no-db"]);
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("compose.yaml\n") && text.contains("   9:5"), "{text}");
+    assert!(
+        text.contains("compose.yaml\n") && text.contains("   9:5"),
+        "{text}"
+    );
 
     let failing = dockward(&["check", p, "--no-db", "--fail-on", "high"]);
     assert_eq!(failing.status.code(), Some(1));
@@ -73,8 +106,19 @@ fn findings_come_with_file_line_and_column_in_every_format() {
 
 #[test]
 fn a_hardened_project_passes_at_medium() {
-    let out = dockward(&["check", fixture("hardened").to_str().expect("utf-8"), "--no-db", "--fail-on", "medium"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = dockward(&[
+        "check",
+        fixture("hardened").to_str().expect("utf-8"),
+        "--no-db",
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -84,21 +128,52 @@ fn fix_then_undo_restores_every_byte_and_the_check_is_recorded() {
     let db_dir = tempfile::tempdir().expect("tmp");
     let db = db_dir.path().join("d.db");
     let db = db.to_str().expect("utf-8");
-    let before: Vec<Vec<u8>> = ["compose.yaml", "app/Dockerfile"].iter().map(|f| std::fs::read(dir.path().join(f)).expect("read")).collect();
+    let before: Vec<Vec<u8>> = ["compose.yaml", "app/Dockerfile"]
+        .iter()
+        .map(|f| std::fs::read(dir.path().join(f)).expect("read"))
+        .collect();
     let out = dockward(&["check", p, "--fix", "all", "--db", db]);
-    assert!(!out.status.success(), "apply asks first; without a terminal it refuses");
-    assert_eq!(std::fs::read(dir.path().join("compose.yaml")).expect("read"), before[0], "nothing written");
+    assert!(
+        !out.status.success(),
+        "apply asks first; without a terminal it refuses"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("compose.yaml")).expect("read"),
+        before[0],
+        "nothing written"
+    );
     let out = dockward(&["check", p, "--fix", "all", "--yes", "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = dockward(&["check", p, "--db", db, "--format", "json"]);
     let r: Value = serde_json::from_slice(&after.stdout).expect("json");
-    let rules: Vec<&str> = r["findings"].as_array().expect("f").iter().filter_map(|f| f["finding"]["rule"].as_str()).collect();
-    for fixed in ["container.privileged", "dockerfile.secret-arg-used", "dockerfile.context-leak", "container.no-new-privileges-missing"] {
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter_map(|f| f["finding"]["rule"].as_str())
+        .collect();
+    for fixed in [
+        "container.privileged",
+        "dockerfile.secret-arg-used",
+        "dockerfile.context-leak",
+        "container.no-new-privileges-missing",
+    ] {
         assert!(!rules.contains(&fixed), "{fixed} still there: {rules:?}");
     }
-    assert!(rules.contains(&"container.docker-socket"), "not mechanical: still reported");
+    assert!(
+        rules.contains(&"container.docker-socket"),
+        "not mechanical: still reported"
+    );
     let out = dockward(&["check", p, "--undo", "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for (f, b) in ["compose.yaml", "app/Dockerfile"].iter().zip(&before) {
         assert_eq!(&std::fs::read(dir.path().join(f)).expect("read"), b, "{f}");
     }

@@ -8,6 +8,7 @@ mod ca;
 mod history;
 mod host;
 mod inventory;
+mod project;
 mod reports;
 mod scans;
 mod stale;
@@ -22,6 +23,7 @@ use dockward::edit::apply::Outcome;
 use dockward::host::HostReport;
 use dockward::inventory::InventoryReport;
 use dockward::layers::{ImageScan, ScanProgress};
+use dockward::project::ProjectReport;
 use dockward::reminders::ReminderSettings;
 use dockward::report::export::ReportFormat;
 use dockward::rules::RuleMeta;
@@ -133,6 +135,17 @@ commands! {
     tray_state() -> crate::reminder::TrayState = stale::tray_state;
     /// Asks the scheduler to check now, as the tray's "Scan now" does.
     check_now() -> bool = stale::check_now;
+    /// Checks a project folder's Dockerfiles and compose files (recorded;
+    /// the folder joins the recent list).
+    project_check(dir: String) -> ProjectReport = project::project_check;
+    /// The folders checked most recently, newest first.
+    recent_projects() -> Vec<String> = project::recent_projects;
+    /// The fix for one rule's findings (or all fixable ones), as a preview.
+    project_fix_preview(dir: String, rule: Option<String>) -> project::FixPreview = project::project_fix_preview;
+    /// Applies the fix if it is still the preview with this digest.
+    project_fix_apply(dir: String, rule: Option<String>, digest: String) -> Outcome = project::project_fix_apply;
+    /// Undoes the last change applied to the folder, byte for byte.
+    project_undo(dir: String) -> Outcome = project::project_undo;
 }
 
 #[cfg(test)]

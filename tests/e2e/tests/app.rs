@@ -545,6 +545,71 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             );
         }
 
+        // Projects: a folder's compose file and Dockerfile checked, each
+        // finding on its line; a fix previewed (nothing written), applied
+        // and undone byte for byte; the planted token shown nowhere.
+        click(&c, "[data-testid=nav-projects]").await;
+        let proj = tempfile::tempdir().expect("tmp");
+        let token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+        let compose_text = format!(
+            "# team stack\nservices:\n  web:\n    build: .\n    privileged: true\n    environment:\n      GH_TOKEN: {token}\n"
+        );
+        std::fs::write(proj.path().join("compose.yaml"), &compose_text).expect("write");
+        std::fs::write(
+            proj.path().join("Dockerfile"),
+            "FROM alpine:3.20\nUSER 1000\n",
+        )
+        .expect("write");
+        wait_for(&c, "[data-testid=project-dir]")
+            .await
+            .send_keys(&proj.path().display().to_string())
+            .await
+            .expect("type");
+        click(&c, "[data-testid=project-check]").await;
+        let privileged = wait_for(
+            &c,
+            "[data-testid=project-finding][data-rule='container.privileged']",
+        )
+        .await;
+        assert_eq!(attr(&privileged, "data-line").await, "5");
+        let page = text_at(&c, "[data-testid=projects-page]").await;
+        assert!(!page.contains(&token[8..]), "the token is not shown");
+        click(
+            &c,
+            "[data-testid=project-finding][data-rule='container.privileged'] [data-testid=project-fix]",
+        )
+        .await;
+        let diff = text_at(&c, "[data-testid=project-diff]").await;
+        assert!(diff.contains("+    privileged: false"), "{diff}");
+        assert!(!diff.contains(&token[8..]), "the diff redacts: {diff}");
+        assert_eq!(
+            std::fs::read_to_string(proj.path().join("compose.yaml")).expect("read"),
+            compose_text,
+            "the preview writes nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_path("projects.png"), png).expect("write");
+        click(&c, "[data-testid=project-apply]").await;
+        wait_for(&c, "[data-testid=project-applied]").await;
+        assert!(std::fs::read_to_string(proj.path().join("compose.yaml"))
+            .expect("read")
+            .contains("privileged: false"));
+        assert!(
+            gone(
+                &c,
+                "[data-testid=project-finding][data-rule='container.privileged']"
+            )
+            .await
+        );
+        click(&c, "[data-testid=project-undo]").await;
+        wait_for(&c, "[data-testid=project-undone]").await;
+        assert_eq!(
+            std::fs::read_to_string(proj.path().join("compose.yaml")).expect("read"),
+            compose_text,
+            "undo restores every byte"
+        );
+
         // Overview now has history: the trend chart is drawn.
         click(&c, "[data-testid=nav-overview]").await;
         let chart = wait_for(&c, "[data-testid=trend-chart] canvas").await;

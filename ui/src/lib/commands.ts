@@ -5,12 +5,14 @@ import type { Check } from "./bindings/Check";
 import type { Detection } from "./bindings/Detection";
 import type { FindingRow } from "./bindings/FindingRow";
 import type { FindingState } from "./bindings/FindingState";
+import type { FixPreview } from "./bindings/FixPreview";
 import type { HostReport } from "./bindings/HostReport";
 import type { ImageScan } from "./bindings/ImageScan";
 import type { InventoryReport } from "./bindings/InventoryReport";
 import type { Outcome } from "./bindings/Outcome";
 import type { Overview } from "./bindings/Overview";
 import type { PlanPreview } from "./bindings/PlanPreview";
+import type { ProjectReport } from "./bindings/ProjectReport";
 import type { ReminderSettings } from "./bindings/ReminderSettings";
 import type { ReportFormat } from "./bindings/ReportFormat";
 import type { RuleMeta } from "./bindings/RuleMeta";
@@ -209,4 +211,40 @@ export function trayState(): Promise<TrayState> {
  */
 export function checkNow(): Promise<boolean> {
   return invoke<boolean>("check_now");
+}
+
+/**
+ * Checks a project folder's Dockerfiles and compose files (recorded;
+ * the folder joins the recent list).
+ */
+export function projectCheck(dir: string): Promise<ProjectReport> {
+  return invoke<ProjectReport>("project_check", { dir });
+}
+
+/**
+ * The folders checked most recently, newest first.
+ */
+export function recentProjects(): Promise<Array<string>> {
+  return invoke<Array<string>>("recent_projects");
+}
+
+/**
+ * The fix for one rule's findings (or all fixable ones), as a preview.
+ */
+export function projectFixPreview(dir: string, rule: string | null): Promise<FixPreview> {
+  return invoke<FixPreview>("project_fix_preview", { dir, rule });
+}
+
+/**
+ * Applies the fix if it is still the preview with this digest.
+ */
+export function projectFixApply(dir: string, rule: string | null, digest: string): Promise<Outcome> {
+  return invoke<Outcome>("project_fix_apply", { dir, rule, digest });
+}
+
+/**
+ * Undoes the last change applied to the folder, byte for byte.
+ */
+export function projectUndo(dir: string): Promise<Outcome> {
+  return invoke<Outcome>("project_undo", { dir });
 }
