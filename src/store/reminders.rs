@@ -158,3 +158,94 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::ImageFacts;
+    use crate::stale::{evaluate, Context, StaleOptions};
+
+    const DAY: i64 = 86_400;
+
+    fn at(unix: i64) -> String {
+        crate::clock::rfc3339(time::OffsetDateTime::from_unix_timestamp(unix).expect("time"))
+    }
+
+    fn image(id: &str, built: i64) -> ImageFacts {
+        ImageFacts {
+            id: id.into(),
+            tags: vec![format!("team/{}:1", id.trim_start_matches("sha256:"))],
+            created_unix: Some(built),
+            size: 100_000_000,
+            ..ImageFacts::default()
+        }
+    }
+
+    /// Unused, from what inventories recorded: containers seen running at
+    /// injected times, then removed (the engine no longer knows them).
+    #[tokio::test]
+    async fn recorded_use_across_inventories_decides_unused_after_containers_are_gone() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = super::Store::open(&dir.path().join("d.db"))
+            .await
+            .expect("store");
+        let now = 1_800_000_000;
+        // The first inventory, 60 days ago (its start time set as a clock
+        // would have), and images seen in use 50 and 2 days ago.
+        let run = store
+            .begin(crate::store::ScanKind::Inventory, "test", "all")
+            .await
+            .expect("begin");
+        let id = run.id();
+        run.complete(&[], &[]).await.expect("complete");
+        sqlx::query("UPDATE scan SET started_at = ? WHERE id = ?")
+            .bind(at(now - 60 * DAY))
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .expect("backdate");
+        store
+            .record_image_use(&["sha256:a".into(), "sha256:b".into()], &at(now - 50 * DAY))
+            .await
+            .expect("use");
+        store
+            .record_image_use(&["sha256:b".into()], &at(now - 2 * DAY))
+            .await
+            .expect("use");
+        let ctx = Context {
+            now_unix: now,
+            recorded_use: store.image_use().await.expect("read"),
+            records_since: store.records_since().await.expect("read"),
+            ..Context::default()
+        };
+        assert_eq!(ctx.records_since, Some(now - 60 * DAY));
+        let images = [
+            image("sha256:a", now - 100 * DAY),
+            image("sha256:b", now - 100 * DAY),
+            image("sha256:c", now - 100 * DAY),
+        ];
+        let options = StaleOptions {
+            max_age_days: 365,
+            ..StaleOptions::default()
+        };
+        let cat = crate::rules::builtin().expect("catalogue");
+        let (out, _, _) = evaluate(&images, &[], &ctx, &options, cat);
+        let evidence = |id: &str| {
+            out.iter()
+                .find(|i| i.id == id)
+                .and_then(|i| i.findings.iter().find(|f| f.rule == "image.unused"))
+                .map(|f| f.evidence.clone())
+        };
+        assert!(
+            evidence("sha256:a").is_some_and(|e| e.starts_with("last used 50 days ago")),
+            "{:?}",
+            evidence("sha256:a")
+        );
+        assert_eq!(evidence("sha256:b"), None, "used 2 days ago");
+        assert!(
+            evidence("sha256:c")
+                .is_some_and(|e| e.contains("since Dockward's records began 60 days ago")),
+            "{:?}",
+            evidence("sha256:c")
+        );
+    }
+}
