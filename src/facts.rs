@@ -137,6 +137,9 @@ pub struct MountFact {
     /// (`--opt o=bind --opt device=…`): that folder, which the mount
     /// exposes exactly as a bind mount would.
     pub bind_device: Option<String>,
+    /// Bind propagation (`rprivate` by default; `shared`/`rshared` let
+    /// mounts made inside reach the host).
+    pub propagation: String,
 }
 
 impl MountFact {

@@ -48,6 +48,7 @@ pub fn container_facts(c: ContainerInspectResponse) -> ContainerFacts {
             writable: m.rw.unwrap_or(true),
             volume: m.name.filter(|n| !n.is_empty()),
             bind_device: None,
+            propagation: m.propagation.map(|p| p.to_string()).unwrap_or_default(),
         })
         .collect();
     // PortBindings is what the user asked for; it is set before the

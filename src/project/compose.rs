@@ -121,17 +121,37 @@ fn mounts(svc: &Value, doc: &Value, dir: &Path) -> Vec<(usize, MountFact)> {
     };
     let mut out = Vec::new();
     for (i, v) in list.iter().enumerate() {
-        let (source, target, read_only, kind) = match v {
+        let (source, target, read_only, kind, propagation) = match v {
             Value::String(s) => {
                 let parts: Vec<&str> = s.split(':').collect();
                 match parts.as_slice() {
-                    [target] => (String::new(), (*target).to_owned(), false, "volume"),
-                    [src, target] => ((*src).to_owned(), (*target).to_owned(), false, ""),
+                    [target] => (
+                        String::new(),
+                        (*target).to_owned(),
+                        false,
+                        "volume",
+                        String::new(),
+                    ),
+                    [src, target] => (
+                        (*src).to_owned(),
+                        (*target).to_owned(),
+                        false,
+                        "",
+                        String::new(),
+                    ),
                     [src, target, mode, ..] => (
                         (*src).to_owned(),
                         (*target).to_owned(),
                         mode.split(',').any(|m| m == "ro"),
                         "",
+                        mode.split(',')
+                            .find(|m| {
+                                m.ends_with("shared")
+                                    || m.ends_with("slave")
+                                    || m.ends_with("private")
+                            })
+                            .unwrap_or("")
+                            .to_owned(),
                     ),
                     [] => continue,
                 }
@@ -141,6 +161,7 @@ fn mounts(svc: &Value, doc: &Value, dir: &Path) -> Vec<(usize, MountFact)> {
                 text(v.get("target")),
                 truthy(v.get("read_only")),
                 v.get("type").and_then(Value::as_str).unwrap_or(""),
+                text(v.pointer("/bind/propagation")),
             ),
             _ => continue,
         };
@@ -162,6 +183,7 @@ fn mounts(svc: &Value, doc: &Value, dir: &Path) -> Vec<(usize, MountFact)> {
             writable: !read_only,
             volume: (!bind && !source.is_empty()).then(|| source.clone()),
             bind_device: None,
+            propagation,
         };
         // A named volume whose local driver binds a host folder.
         if let Some(opts) = m
@@ -461,8 +483,10 @@ fn locate(
             .position(|x| x.container_path == d)
             .map(|i| format!("/devices/{i}"));
     }
+    // `HostConfig.SecurityOpt:label` is about the same key as its base.
+    let base = location.split_once(':').map_or(location, |(b, _)| b);
     Some(
-        match location {
+        match base {
             "HostConfig.Privileged" => "/privileged",
             "Config.User" => "/user",
             "HostConfig.CapDrop" => "/cap_drop",

@@ -92,6 +92,23 @@ fn compose_settings_get_the_container_rules_on_their_lines() {
 }
 
 #[test]
+fn propagation_and_confinement_options_in_compose() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: alpine:3\n    security_opt:\n      - label:disable\n    volumes:\n      - /mnt:/mnt:rshared\n      - type: bind\n        source: /srv\n        target: /srv\n        bind:\n          propagation: shared\n      - /opt:/opt:rprivate\n",
+    )]);
+    let f = found(dir.path());
+    let at = |rule: &str| {
+        f.iter()
+            .filter(|(r, _, _)| r == rule)
+            .map(|(_, _, l)| *l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("container.confinement-disabled"), [4]);
+    assert_eq!(at("container.mount-propagation"), [7, 8]);
+}
+
+#[test]
 fn anchors_merge_keys_interpolation_extends_and_include_are_followed() {
     let dir = project(&[
         (".env", "PRIV=true\nCOMPOSE_FILE=compose.yaml:extra/more.yaml\n"),

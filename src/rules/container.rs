@@ -23,6 +23,8 @@ pub const CHECKS: &[(&str, ContainerCheck)] = &[
     ("container.host-namespace", host_namespace),
     ("container.seccomp-unconfined", seccomp_unconfined),
     ("container.apparmor-unconfined", apparmor_unconfined),
+    ("container.confinement-disabled", confinement_disabled),
+    ("container.mount-propagation", mount_propagation),
     (
         "container.no-new-privileges-missing",
         no_new_privileges_missing,
@@ -287,6 +289,43 @@ fn apparmor_unconfined(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue
         )];
     }
     vec![]
+}
+
+/// SELinux labels off (`label=disable`) or the kernel paths Docker masks
+/// unmasked (`systempaths=unconfined`).
+fn confinement_disabled(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
+    let mut out = Vec::new();
+    if security_opt(c, "label").is_some_and(|v| v.eq_ignore_ascii_case("disable")) {
+        out.push(Hit::new(
+            "container.confinement-disabled",
+            "HostConfig.SecurityOpt:label",
+            "label=disable (SELinux separation off)",
+        ));
+    }
+    if security_opt(c, "systempaths").is_some_and(|v| v.eq_ignore_ascii_case("unconfined")) {
+        out.push(Hit::new(
+            "container.confinement-disabled",
+            "HostConfig.SecurityOpt:systempaths",
+            "systempaths=unconfined (/proc and /sys paths unmasked)",
+        ));
+    }
+    out
+}
+
+/// Bind mounts whose propagation is shared: mounts made inside appear on
+/// the host (and the reverse).
+fn mount_propagation(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec<Hit> {
+    c.mounts
+        .iter()
+        .filter(|m| matches!(m.propagation.as_str(), "shared" | "rshared"))
+        .map(|m| {
+            Hit::new(
+                "container.mount-propagation",
+                format!("mount:{}", m.destination),
+                format!("{} → {} ({})", m.source, m.destination, m.propagation),
+            )
+        })
+        .collect()
 }
 
 fn no_new_privileges_missing(

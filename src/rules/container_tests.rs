@@ -171,6 +171,7 @@ fn mount(kind: MountKind, source: &str, dest: &str, writable: bool) -> crate::fa
         writable,
         volume: None,
         bind_device: None,
+        propagation: String::new(),
     }
 }
 
@@ -240,4 +241,31 @@ fn a_volume_whose_driver_binds_a_host_folder_is_judged_by_that_folder() {
     assert!(with_mounts(vec![sock])
         .iter()
         .any(|f| f.rule == "container.docker-socket"));
+}
+
+#[test]
+fn disabled_labels_unmasked_paths_and_shared_propagation() {
+    let mut c = testdata::container("default");
+    c.security_opt = vec!["label=disable".into(), "systempaths=unconfined".into()];
+    let mut shared = mount(MountKind::Bind, "/mnt", "/mnt", false);
+    shared.propagation = "rshared".into();
+    let mut private = mount(MountKind::Bind, "/srv", "/srv", false);
+    private.propagation = "rprivate".into();
+    c.mounts = vec![shared, private];
+    let f = builtin().expect("catalogue").evaluate_container(&c, None);
+    let of = |rule: &str| {
+        f.iter()
+            .filter(|x| x.rule == rule)
+            .map(|x| x.evidence.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("container.confinement-disabled").len(), 2, "{f:?}");
+    assert_eq!(of("container.mount-propagation"), ["/mnt → /mnt (rshared)"]);
+    let quiet = builtin()
+        .expect("catalogue")
+        .evaluate_container(&testdata::container("default"), None);
+    assert!(!quiet
+        .iter()
+        .any(|x| x.rule == "container.confinement-disabled"
+            || x.rule == "container.mount-propagation"));
 }
