@@ -10,7 +10,8 @@ deb=${1:-$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -1)}
 [ -f "$deb" ] || { echo "no .deb: run make package first" >&2; exit 2; }
 fail() { echo "package-test: $*" >&2; exit 1; }
 pkg=$(dpkg-deb -f "$deb" Package)
-apt-get install -y -qq --no-install-recommends "./$deb" >/dev/null 2>&1 || { dpkg -i "$deb" >/dev/null; }
+case "$deb" in /*) ;; *) deb="$PWD/$deb" ;; esac
+apt-get install -y -qq --no-install-recommends "$deb" >/dev/null 2>&1 || { dpkg -i "$deb" >/dev/null; }
 cleanup() { [ -n "${xp:-}" ] && kill "$xp" 2>/dev/null; dpkg -r "$pkg" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bin=$(dpkg -L "$pkg" | grep -E '^/usr/bin/' | head -1)

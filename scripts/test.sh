@@ -61,3 +61,12 @@ export DOCKWARD_DB
 # …and reads a Docker Desktop settings fixture (this machine has none).
 export DOCKWARD_DESKTOP_SETTINGS="$root/tests/fixtures/desktop/macos-settings-store.json"
 DOCKWARD_APP="$root/target/debug/dockward-app" tests/e2e/desktop/with-notifications.sh tests/e2e/run.sh
+
+say "the app as people install it: a .deb of the test build, installed with dpkg, its desktop entry and icon, opened"
+if [ "$(id -u)" -eq 0 ]; then
+  # The debug build the e2e test used, bundled (release bundles: make package).
+  npx tauri build --debug --bundles deb >/tmp/dockward-bundle.log 2>&1 || { tail -20 /tmp/dockward-bundle.log; exit 1; }
+  scripts/package-test.sh "$(ls -t target/debug/bundle/deb/*.deb | head -1)"
+else
+  echo "skipped: installing a .deb needs root (run make package-test as root)"
+fi
