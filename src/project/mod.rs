@@ -12,6 +12,7 @@ pub mod dockerfile;
 pub mod fix;
 pub mod ignore;
 pub mod interpolate;
+pub mod service;
 pub mod shell;
 
 #[cfg(test)]
