@@ -22,6 +22,7 @@ pub const FIXABLE: &[&str] = &[
     "container.no-new-privileges-missing",
     "container.capabilities-not-dropped",
     "container.writable-rootfs",
+    "container.env-secret",
     "dockerfile.context-leak",
     "dockerfile.secret-arg-used",
 ];
@@ -33,7 +34,7 @@ pub fn fixable_rules() -> &'static [&'static str] {
 
 /// One edit to a file's lines: replace line `n` (0-based) or insert after it.
 #[derive(Debug, Clone)]
-enum LineEdit {
+pub(super) enum LineEdit {
     Replace(String),
     InsertAfter(Vec<String>),
 }
@@ -62,9 +63,9 @@ fn apply_lines(text: &str, edits: &BTreeMap<usize, Vec<LineEdit>>) -> String {
 }
 
 /// Where a service's keys are in its compose file.
-struct ServiceLayout<'a> {
+pub(super) struct ServiceLayout<'a> {
     key_line: usize,
-    child_indent: String,
+    pub(super) child_indent: String,
     positions: &'a crate::compose::Positions,
     ptr: String,
 }
@@ -72,19 +73,37 @@ struct ServiceLayout<'a> {
 impl ServiceLayout<'_> {
     /// 0-based line of `key` under the service, if it is in the service's
     /// own block (not merged from an anchor elsewhere).
-    fn own(&self, key: &str) -> Option<usize> {
+    pub(super) fn own(&self, key: &str) -> Option<usize> {
         let (line, _) = self.positions.get(&format!("{}/{key}", self.ptr))?;
         let l = (*line as usize).checked_sub(1)?;
         (l > self.key_line).then_some(l)
     }
 
-    fn has(&self, key: &str) -> bool {
+    /// 0-based line of the `environment:` list item `NAME=…`, if in the
+    /// service's own block.
+    pub(super) fn env_item(&self, lines: &[&str], name: &str) -> Option<usize> {
+        let prefix = format!("{}/environment/", self.ptr);
+        self.positions
+            .iter()
+            .filter(|(p, _)| p.starts_with(&prefix) && p[prefix.len()..].parse::<usize>().is_ok())
+            .map(|(_, (l, _))| *l as usize - 1)
+            .filter(|l| *l > self.key_line)
+            .find(|l| {
+                let item = lines
+                    .get(*l)
+                    .map_or("", |t| t.trim_start().trim_start_matches("- "));
+                let item = item.trim_matches(['"', '\'']);
+                item.split_once('=').map_or(item, |(k, _)| k) == name
+            })
+    }
+
+    pub(super) fn has(&self, key: &str) -> bool {
         self.positions.contains_key(&format!("{}/{key}", self.ptr))
     }
 
     /// 0-based line of the last item of a block list under `key`, and its
     /// dash's indentation.
-    fn last_item(&self, key: &str) -> Option<(usize, String)> {
+    pub(super) fn last_item(&self, key: &str) -> Option<(usize, String)> {
         let prefix = format!("{}/{key}/", self.ptr);
         self.positions
             .iter()
@@ -155,7 +174,7 @@ pub fn plan(root: &Path, checked: &Checked, rule: Option<&str>) -> Result<Plan, 
         .filter(|(f, _)| FIXABLE.contains(&f.rule.as_str()) && rule.is_none_or(|r| f.rule == r))
         .collect();
     // Compose: per file, per service, the keys to add or change.
-    let mut compose: BTreeMap<String, BTreeMap<String, Vec<&str>>> = BTreeMap::new();
+    let mut compose: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     let mut contexts: Vec<String> = Vec::new();
     let mut dockerfiles: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (f, at) in &wanted {
@@ -184,10 +203,14 @@ pub fn plan(root: &Path, checked: &Checked, rule: Option<&str>) -> Result<Plan, 
                         .entry(service.to_owned())
                         .or_default()
                         .push(match rule {
-                            "container.privileged" => "privileged",
-                            "container.no-new-privileges-missing" => "security_opt",
-                            "container.capabilities-not-dropped" => "cap_drop",
-                            _ => "read_only",
+                            "container.privileged" => "privileged".to_owned(),
+                            "container.no-new-privileges-missing" => "security_opt".to_owned(),
+                            "container.capabilities-not-dropped" => "cap_drop".to_owned(),
+                            // `FILE services.S env:NAME`
+                            "container.env-secret" => {
+                                f.location.rsplit(' ').next().unwrap_or("").to_owned()
+                            }
+                            _ => "read_only".to_owned(),
                         });
                 }
             }
@@ -208,7 +231,7 @@ pub fn plan(root: &Path, checked: &Checked, rule: Option<&str>) -> Result<Plan, 
 fn compose_fix(
     b: &mut PlanBuilder,
     file: &str,
-    services: &BTreeMap<String, Vec<&str>>,
+    services: &BTreeMap<String, Vec<String>>,
 ) -> Result<(), ProjectError> {
     let Some(text) = b.read(file)? else {
         return Ok(());
@@ -222,6 +245,7 @@ fn compose_fix(
     };
     let lines: Vec<&str> = text.lines().collect();
     let mut edits: BTreeMap<usize, Vec<LineEdit>> = BTreeMap::new();
+    let mut secret_vars: Vec<String> = Vec::new();
     for (service, keys) in services {
         let l = match layout(&lines, &positions, service) {
             Ok(l) => l,
@@ -232,8 +256,23 @@ fn compose_fix(
         };
         let ind = &l.child_indent;
         let mut added: Vec<String> = Vec::new();
+        let env: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.strip_prefix("env:").map(str::to_owned))
+            .collect();
+        if !env.is_empty() {
+            for n in super::fix_secrets::service_edits(&lines, &l, &env, &mut edits, &mut added) {
+                b.note(format!("{file}: {service}: {n}"));
+            }
+            secret_vars.extend(env.iter().cloned());
+            b.note(format!(
+                "{file}: {service} now reads {} from files under /run/secrets (the `_FILE` variables): make sure the program supports them; Compose takes the values from the environment when it starts (`export {}=…`, or an untracked .env). Rotate the values: they are in the file's history",
+                env.join(", "),
+                env.first().map(String::as_str).unwrap_or("NAME")
+            ));
+        }
         for key in keys {
-            match *key {
+            match key.as_str() {
                 "privileged" | "read_only" if l.has(key) => match l.own(key) {
                     Some(n) => {
                         let (want, from) = if *key == "privileged" { ("false", "true") } else { ("true", "false") };
@@ -273,6 +312,9 @@ fn compose_fix(
                 .or_default()
                 .push(LineEdit::InsertAfter(added));
         }
+    }
+    for n in super::fix_secrets::top_level_edits(&lines, &positions, &secret_vars, &mut edits) {
+        b.note(format!("{file}: {n}"));
     }
     if !edits.is_empty() {
         let after = apply_lines(&text, &edits);

@@ -10,6 +10,7 @@ pub mod compose;
 pub mod discover;
 pub mod dockerfile;
 pub mod fix;
+mod fix_secrets;
 pub mod ignore;
 pub mod interpolate;
 pub mod service;

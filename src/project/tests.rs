@@ -277,7 +277,7 @@ async fn every_fix_applies_parses_clears_its_rule_and_undoes_byte_for_byte() {
     let files: &[(&str, &str)] = &[
         (
             "compose.yaml",
-            "# the team's stack\nx-common: &common\n  restart: unless-stopped\nservices:\n  web: # the front\n    <<: *common\n    build: .\n    privileged: true  # needed? no\n    security_opt:\n      - label:disable\n  db:\n    image: postgres:16\n    cap_drop:\n      - NET_RAW\n",
+            "# the team's stack\nx-common: &common\n  restart: unless-stopped\nservices:\n  web: # the front\n    <<: *common\n    build: .\n    privileged: true  # needed? no\n    security_opt:\n      - label:disable\n    environment:\n      GH_TOKEN: ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8 # pasted\n      LOG_LEVEL: info\n  db:\n    image: postgres:16\n    cap_drop:\n      - NET_RAW\n    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_PASSWORD=Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A\n",
         ),
         ("Dockerfile", "FROM node:20\nARG NPM_TOKEN\nRUN echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc && \\\n    npm ci\nCOPY . /app\nUSER node\n"),
         (".env", "LOCAL=1\n"),
@@ -382,4 +382,35 @@ async fn no_secret_value_in_any_output() {
         !String::from_utf8_lossy(&dbfile).contains(&TOKEN[8..]),
         "a secret in the database"
     );
+}
+
+#[test]
+fn an_environment_secret_becomes_a_compose_secret_and_leaves_the_file() {
+    let dir = project(&[(
+        "compose.yaml",
+        &format!("services:\n  web:\n    image: alpine:3\n    environment:\n      GH_TOKEN: {TOKEN}\n      LOG_LEVEL: info\n  db:\n    image: postgres:16\n    secrets:\n      - other\n    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_PASSWORD=Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A\nsecrets:\n  other:\n    file: ./other.txt\n"),
+    )]);
+    let checked = check(dir.path()).expect("checks");
+    let plan = fix::plan(dir.path(), &checked, Some("container.env-secret")).expect("plan");
+    let after = &plan.changes[0].after;
+    assert!(
+        !after.contains(&TOKEN[4..]) && !after.contains("Zx8rT2pQ9v"),
+        "values leave the file:\n{after}"
+    );
+    for want in [
+        "      GH_TOKEN_FILE: /run/secrets/gh_token\n      LOG_LEVEL: info\n",
+        "    secrets:\n      - gh_token\n",
+        "      - other\n      - postgres_password\n",
+        "      - POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password\n",
+        "secrets:\n  gh_token:\n    environment: GH_TOKEN\n  postgres_password:\n    environment: POSTGRES_PASSWORD\n  other:\n",
+    ] {
+        assert!(after.contains(want), "{want:?} in:\n{after}");
+    }
+    assert!(
+        plan.notes.iter().any(|n| n.contains("_FILE")),
+        "{:?}",
+        plan.notes
+    );
+    let (doc, _) = crate::compose::to_json_with_positions(after).expect("parses");
+    assert_eq!(doc["secrets"]["gh_token"]["environment"], "GH_TOKEN");
 }

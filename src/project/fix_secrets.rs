@@ -1,0 +1,152 @@
+//! The `environment:` secret fix: a value typed into a compose file becomes
+//! a Compose secret. The entry turns into `NAME_FILE=/run/secrets/name`,
+//! the service lists the secret, and the top-level `secrets:` defines it
+//! as `environment: NAME`, so Compose reads the value from the shell (or
+//! an untracked `.env`) when it starts the stack. The value is removed from
+//! the file and written nowhere: Dockward is not a secret store.
+
+use std::collections::BTreeMap;
+
+use super::fix::{LineEdit, ServiceLayout};
+use crate::compose::Positions;
+
+/// The secret's name in Compose (`API_TOKEN` → `api_token`).
+pub fn secret_name(var: &str) -> String {
+    var.to_ascii_lowercase()
+}
+
+/// Adds the edits for the env secrets `names` of one service to `edits`;
+/// returns notes for what it left alone.
+pub fn service_edits(
+    lines: &[&str],
+    l: &ServiceLayout<'_>,
+    names: &[String],
+    edits: &mut BTreeMap<usize, Vec<LineEdit>>,
+    added: &mut Vec<String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut moved = Vec::new();
+    for name in names {
+        let ptr_map = format!("environment/{}", name.replace('~', "~0").replace('/', "~1"));
+        let item = l
+            .own(&ptr_map)
+            .map(|n| (n, false))
+            .or_else(|| l.env_item(lines, name).map(|n| (n, true)));
+        let Some((n, list)) = item else {
+            notes.push(format!(
+                "{name}: comes from a merged anchor or another file: move it by hand"
+            ));
+            continue;
+        };
+        let line = lines.get(n).copied().unwrap_or("");
+        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+        let value_part = line.trim_start().trim_start_matches("- ");
+        let after_key = value_part
+            .split_once([':', '='])
+            .map(|(_, v)| v.trim())
+            .unwrap_or("");
+        if after_key.starts_with('|') || after_key.starts_with('>') || after_key.is_empty() {
+            notes.push(format!("{name}: a multi-line value: move it by hand"));
+            continue;
+        }
+        let secret = secret_name(name);
+        let new = if list {
+            format!("{indent}- {name}_FILE=/run/secrets/{secret}")
+        } else {
+            format!("{indent}{name}_FILE: /run/secrets/{secret}")
+        };
+        edits.entry(n).or_default().push(LineEdit::Replace(new));
+        moved.push(secret);
+    }
+    if moved.is_empty() {
+        return notes;
+    }
+    let ind = &l.child_indent;
+    if l.has("secrets") {
+        match (l.own("secrets"), l.last_item("secrets")) {
+            (Some(_), Some((last, dash)))
+                if lines
+                    .get(last)
+                    .is_some_and(|t| t.trim_start().starts_with('-')) =>
+            {
+                let items = moved.iter().map(|s| format!("{dash}- {s}")).collect();
+                edits
+                    .entry(last)
+                    .or_default()
+                    .push(LineEdit::InsertAfter(items));
+            }
+            _ => notes.push(format!(
+                "add {} to the service's `secrets:` by hand (flow style or merged)",
+                moved.join(", ")
+            )),
+        }
+    } else {
+        added.push(format!("{ind}secrets:"));
+        added.extend(moved.iter().map(|s| format!("{ind}  - {s}")));
+    }
+    notes
+}
+
+/// Edits defining `vars` (variable names) as top-level secrets read from
+/// the environment.
+pub fn top_level_edits(
+    lines: &[&str],
+    positions: &Positions,
+    vars: &[String],
+    edits: &mut BTreeMap<usize, Vec<LineEdit>>,
+) -> Vec<String> {
+    let define = |indent: &str, v: &String| {
+        vec![
+            format!("{indent}{}:", secret_name(v)),
+            format!("{indent}  environment: {v}"),
+        ]
+    };
+    let mut new: Vec<&String> = vars
+        .iter()
+        .filter(|v| !positions.contains_key(&format!("/secrets/{}", secret_name(v))))
+        .collect();
+    new.sort();
+    new.dedup();
+    if new.is_empty() {
+        return vec![];
+    }
+    match positions.get("/secrets") {
+        Some((line, _)) => {
+            let key_line = *line as usize - 1;
+            let after = lines
+                .get(key_line)
+                .and_then(|t| t.split_once(':'))
+                .map(|(_, a)| a.trim())
+                .unwrap_or("");
+            if !(after.is_empty() || after.starts_with('#')) {
+                return vec![
+                    "the top-level `secrets:` is in flow style: define the new secrets by hand"
+                        .into(),
+                ];
+            }
+            let indent = positions
+                .iter()
+                .filter(|(p, _)| {
+                    p.starts_with("/secrets/") && !p["/secrets/".len()..].contains('/')
+                })
+                .map(|(_, (_, c))| " ".repeat(*c as usize - 1))
+                .min_by_key(String::len)
+                .unwrap_or_else(|| "  ".into());
+            let lines_to_add = new.iter().flat_map(|v| define(&indent, v)).collect();
+            edits
+                .entry(key_line)
+                .or_default()
+                .push(LineEdit::InsertAfter(lines_to_add));
+        }
+        None => {
+            let last = lines.len().saturating_sub(1);
+            let mut add = vec!["secrets:".to_owned()];
+            add.extend(new.iter().flat_map(|v| define("  ", v)));
+            edits
+                .entry(last)
+                .or_default()
+                .push(LineEdit::InsertAfter(add));
+        }
+    }
+    vec![]
+}
