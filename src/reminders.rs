@@ -104,8 +104,13 @@ pub fn next_check(last: Option<i64>, settings: &ReminderSettings) -> Option<i64>
     Some(last + i64::from(settings.cadence_hours) * 3600 + jitter)
 }
 
-/// Whether a check is due at `now`.
+/// Whether a check is due at `now`. A last check more than an hour in the
+/// future means the clock was set back: waiting for it would stop the
+/// reminders for as long, so one check runs now (and restarts the count).
 pub fn due(last: Option<i64>, now: i64, settings: &ReminderSettings) -> bool {
+    if last.is_some_and(|l| l > now + 3600) {
+        return true;
+    }
     next_check(last, settings).is_none_or(|t| t <= now)
 }
 

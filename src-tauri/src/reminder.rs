@@ -223,6 +223,9 @@ async fn schedule(app: AppHandle, companion: Arc<Companion>) {
 
 /// How long to sleep before looking again.
 fn wait(last: Option<i64>, now: i64, settings: &ReminderSettings) -> Duration {
+    if reminders::due(last, now, settings) {
+        return Duration::ZERO;
+    }
     match reminders::next_check(last, settings) {
         None => Duration::ZERO,
         Some(t) => Duration::from_secs((t - now).clamp(0, 15 * 60) as u64),

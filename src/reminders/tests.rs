@@ -24,6 +24,22 @@ fn a_check_runs_at_start_then_at_the_cadence_and_once_after_a_long_sleep() {
 }
 
 #[test]
+fn a_clock_set_back_gives_one_check_not_a_silence_or_a_burst() {
+    let s = ReminderSettings {
+        jitter_minutes: 0,
+        ..ReminderSettings::default()
+    };
+    let last = 2_000_000_000;
+    // Set back a year: due now, rather than in a year.
+    let now = last - 365 * 24 * HOUR;
+    assert!(due(Some(last), now, &s));
+    // Once that check is recorded, the cadence runs from it.
+    assert!(!due(Some(now), now + HOUR, &s));
+    // A few minutes of drift back is not a clock change.
+    assert!(!due(Some(last), last - 120, &s));
+}
+
+#[test]
 fn jitter_stays_inside_its_window_and_does_not_move() {
     let s = ReminderSettings::default();
     for last in [0, 1, 1_799_999_999, 42_424_242] {
