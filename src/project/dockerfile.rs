@@ -42,39 +42,38 @@ fn is_root(user: &str) -> bool {
     name.is_empty() || name == "root" || name == "0"
 }
 
-/// A path a COPY/ADD should never bring into an image.
+/// Whether a file name is a private key or a certificate store.
+pub fn is_key_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        || ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa"]
+            .iter()
+            .any(|k| lower.starts_with(k) && !lower.ends_with(".pub"))
+}
+
+/// A path a COPY/ADD should never bring into an image: what the layer
+/// scan would report in it (credential files, files named like secrets),
+/// keys, and the CA setup's machine-local `.certs/`.
 pub fn sensitive_source(src: &str) -> Option<&'static str> {
     let s = src.trim_end_matches('/');
     let name = s.rsplit('/').next().unwrap_or(s);
-    let lower = name.to_ascii_lowercase();
-    if super::discover::is_env_file(name) && !super::discover::is_env_template(name) {
-        return Some("an env file");
-    }
     if s == ".certs" || s.starts_with(".certs/") || s.contains("/.certs") {
         return Some("the machine-local .certs folder");
     }
-    if [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-        || lower.starts_with("id_rsa")
-        || lower.starts_with("id_ed25519")
-        || lower.starts_with("id_ecdsa")
-    {
+    if let Some(kind) = crate::secrets::credentials::CredentialKind::of(s) {
+        let env_template =
+            super::discover::is_env_file(name) && super::discover::is_env_template(name);
+        if !env_template {
+            return Some(kind.describe());
+        }
+    }
+    if is_key_file(name) {
         return Some("a key or certificate store");
     }
-    if [
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        ".git-credentials",
-        ".pgpass",
-        "credentials",
-        "kubeconfig",
-        ".htpasswd",
-    ]
-    .contains(&lower.as_str())
-    {
-        return Some("a credential file");
+    if crate::secrets::builtin().is_ok_and(|sc| sc.is_secret_file(s)) {
+        return Some("a file named like a secret");
     }
     None
 }

@@ -301,9 +301,7 @@ fn tracked_hits(root: &Path, found: &discover::Discovered) -> Vec<(Hit, Located)
                     column: 1,
                 },
             ));
-        } else if let Some(what) =
-            dockerfile::sensitive_source(name).filter(|w| w.starts_with("a key"))
-        {
+        } else if dockerfile::is_key_file(name) {
             // A .pem that holds only certificates is not a key.
             let key = !name.ends_with(".pem")
                 || read(root, rel)
@@ -313,7 +311,7 @@ fn tracked_hits(root: &Path, found: &discover::Discovered) -> Vec<(Hit, Located)
                     Hit::new(
                         "project.key-tracked",
                         rel.clone(),
-                        format!("{rel} ({what}) is in git"),
+                        format!("{rel} (a key or certificate store) is in git"),
                     ),
                     Located {
                         file: rel.clone(),

@@ -414,3 +414,17 @@ fn an_environment_secret_becomes_a_compose_secret_and_leaves_the_file() {
     let (doc, _) = crate::compose::to_json_with_positions(after).expect("parses");
     assert_eq!(doc["secrets"]["gh_token"]["environment"], "GH_TOKEN");
 }
+
+#[test]
+fn copies_of_what_the_layer_scan_would_report_are_flagged_public_keys_are_not() {
+    let dir = project(&[(
+        "Dockerfile",
+        "FROM alpine:3.20\nCOPY .aws/credentials /root/.aws/credentials\nCOPY deploy/token.txt /app/\nCOPY id_ed25519.pub /root/.ssh/authorized_keys\nCOPY .env.example /app/\nCOPY kube/.kube/config /root/.kube/config\nUSER 1000\n",
+    )]);
+    let lines: Vec<u32> = found(dir.path())
+        .into_iter()
+        .filter(|(r, _, _)| r == "dockerfile.copy-sensitive")
+        .map(|(_, _, l)| l)
+        .collect();
+    assert_eq!(lines, [2, 3, 6]);
+}

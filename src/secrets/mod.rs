@@ -13,8 +13,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::finding::Severity;
-
 pub mod assignment;
+pub mod credentials;
 mod examples;
 pub mod keys;
 mod value;

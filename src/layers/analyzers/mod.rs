@@ -9,13 +9,13 @@
 //! findings with the layer and the catalogue's text.
 
 mod ca_cert;
-mod credentials;
+
 mod key_material;
 mod secret_file;
 mod secrets;
 
+pub use crate::secrets::credentials::CredentialKind;
 pub use ca_cert::CaCertAnalyzer;
-pub use credentials::CredentialKind;
 pub use key_material::KeyMaterialAnalyzer;
 pub use secret_file::SecretFileAnalyzer;
 pub use secrets::SecretsAnalyzer;

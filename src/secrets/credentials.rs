@@ -1,5 +1,6 @@
 //! Credential files recognised by their name and place: what each kind is
-//! called, and which of its keys hold credentials.
+//! called, and which of its keys hold credentials. The layer scan reads
+//! them; the project check refuses to COPY them into an image.
 
 /// A kind of credential file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub enum CredentialKind {
 impl CredentialKind {
     /// The kind of the file at `path`, if it is a credential file.
     pub fn of(path: &str) -> Option<CredentialKind> {
-        let name = super::file_name(path);
+        let name = path.rsplit('/').next().unwrap_or(path);
         let p = format!("/{}", path.trim_start_matches('/'));
         Some(match name {
             ".npmrc" => CredentialKind::Npmrc,
@@ -60,7 +61,7 @@ impl CredentialKind {
 
     /// Keys whose non-placeholder value is a credential, for the kinds
     /// read as `key = value` or JSON/YAML (the others have their own shape).
-    pub(super) fn credential_keys(self) -> &'static [&'static str] {
+    pub fn credential_keys(self) -> &'static [&'static str] {
         match self {
             CredentialKind::Npmrc => &["_auth=", "_authToken", "_password"],
             CredentialKind::Pypirc => &["password"],
