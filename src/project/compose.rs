@@ -51,18 +51,8 @@ pub fn built_dockerfile(svc: &Value, compose_dir: &str) -> Option<String> {
         ),
         _ => return None,
     };
-    let joined = Path::new(compose_dir).join(context).join(file);
-    let mut parts: Vec<String> = Vec::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    Some(parts.join("/"))
+    let path = super::service::lexical(&Path::new(compose_dir).join(context).join(file));
+    Some(path.to_string_lossy().into_owned())
 }
 
 /// Checks one compose file (`rel`, relative to `root`).

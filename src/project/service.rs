@@ -77,9 +77,14 @@ fn host_path(source: &str, dir: &Path) -> String {
     if source.starts_with('/') {
         return source.to_owned();
     }
-    let joined = dir.join(source);
+    lexical(&dir.join(source)).display().to_string()
+}
+
+/// `path` with `.` and `..` resolved by name, as Compose resolves relative
+/// paths (no file system access: links are not followed).
+pub fn lexical(path: &Path) -> std::path::PathBuf {
     let mut out = std::path::PathBuf::new();
-    for c in joined.components() {
+    for c in path.components() {
         match c {
             std::path::Component::ParentDir => {
                 out.pop();
@@ -88,7 +93,7 @@ fn host_path(source: &str, dir: &Path) -> String {
             other => out.push(other),
         }
     }
-    out.display().to_string()
+    out
 }
 
 fn is_path(source: &str) -> bool {
