@@ -2,7 +2,12 @@
 //! file: a `compose.override.yaml` beside it (Compose loads it by itself)
 //! gives each service that builds the build secret, and every service the
 //! bundle as a read-only bind mount and the variables its runtimes read.
+//! When the user has an override already, the setup is merged into it line
+//! by line (`compose::layout`), every line of theirs kept.
 
+use crate::compose::layout::{
+    apply_lines, mapping_layout, opens_block, segment, service_layout, Edits, LineEdit,
+};
 use crate::compose::ServiceSummary;
 
 use super::dockerfile::SECRET_ID;
@@ -42,83 +47,306 @@ fn scalar(s: &str) -> String {
     }
 }
 
+/// The lines giving service `s` the setup, its key at `indent`.
+fn service_block(indent: &str, s: &ServiceSummary, bundle: &str) -> Vec<String> {
+    let mut y = vec![format!("{indent}{}:", scalar(&s.name))];
+    let i = format!("{indent}  ");
+    if s.builds {
+        y.push(format!("{i}build:"));
+        y.push(format!("{i}  secrets:"));
+        y.push(format!("{i}    - {SECRET_ID}"));
+    }
+    y.push(format!("{i}volumes:"));
+    y.extend(mount_item(&format!("{i}  "), bundle));
+    y.push(format!("{i}environment:"));
+    y.extend(
+        RUNTIME_VARIABLES
+            .iter()
+            .map(|v| format!("{i}  {v}: {CONTAINER_PATH}")),
+    );
+    y
+}
+
+/// The read-only bind mount as a block-sequence item, its dash at `dash`.
+fn mount_item(dash: &str, bundle: &str) -> Vec<String> {
+    vec![
+        format!("{dash}- type: bind"),
+        format!("{dash}  source: {}", scalar(bundle)),
+        format!("{dash}  target: {CONTAINER_PATH}"),
+        format!("{dash}  read_only: true"),
+    ]
+}
+
+/// The top-level secret definition, its key at `indent`.
+fn secret_definition(indent: &str, bundle: &str) -> Vec<String> {
+    vec![
+        format!("{indent}{SECRET_ID}:"),
+        format!("{indent}  file: {}", scalar(bundle)),
+    ]
+}
+
 /// The override file for `base` (the compose file's name) whose services
 /// are `services`; `bundle` is the bundle's path relative to the compose
 /// file's folder (`./.certs/ca-bundle.pem`).
 pub fn override_text(base: &str, services: &[ServiceSummary], bundle: &str) -> String {
-    let mut y = format!(
-        "# Made by Dockward's CA setup: the corporate CA for builds (a BuildKit\n\
-         # secret) and containers (a read-only mount), from .certs/ (kept out of\n\
-         # git and of the build context). Compose loads this file with {base}\n\
-         # by itself. `dockward ca undo` removes it; .certs/setup.sh makes the\n\
-         # certificate files on a teammate's machine.\n\
-         services:\n"
-    );
+    let mut y = vec![
+        "# Made by Dockward's CA setup: the corporate CA for builds (a BuildKit".to_owned(),
+        "# secret) and containers (a read-only mount), from .certs/ (kept out of".to_owned(),
+        format!("# git and of the build context). Compose loads this file with {base}"),
+        "# by itself. `dockward ca undo` removes it; .certs/setup.sh makes the".to_owned(),
+        "# certificate files on a teammate's machine.".to_owned(),
+        "services:".to_owned(),
+    ];
     for s in services {
-        y.push_str(&format!("  {}:\n", scalar(&s.name)));
-        if s.builds {
-            y.push_str(&format!(
-                "    build:\n      secrets:\n        - {SECRET_ID}\n"
-            ));
+        y.extend(service_block("  ", s, bundle));
+    }
+    if services.iter().any(|s| s.builds) {
+        y.push("secrets:".to_owned());
+        y.extend(secret_definition("  ", bundle));
+    }
+    y.join("\n") + "\n"
+}
+
+/// The setup added to an override file the user already has, keeping every
+/// line of it: services it lacks are added under its `services:`, services
+/// it has get the mount, the variables it does not set and the build secret
+/// (new items go first in a list, so an item written over several lines is
+/// never split), and the secret is defined at the top level. What line
+/// edits cannot do safely (flow style, keys merged from an anchor, a
+/// variable the user already sets) is left as it is and comes back as a note.
+pub fn merge_override(
+    text: &str,
+    services: &[ServiceSummary],
+    bundle: &str,
+) -> Result<(String, Vec<String>), String> {
+    let (doc, positions) = crate::compose::to_json_with_positions(text)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut edits = Edits::new();
+    let mut notes = Vec::new();
+    let mut tail: Vec<String> = Vec::new();
+    if positions.contains_key("/services") {
+        match mapping_layout(&lines, &positions, "/services") {
+            Ok(top) => {
+                let mut new = Vec::new();
+                for s in services {
+                    if doc["services"].get(&s.name).is_none() {
+                        new.extend(service_block(&top.child_indent, s, bundle));
+                    } else {
+                        merge_service(&lines, &positions, &doc, s, bundle, &mut edits, &mut notes);
+                    }
+                }
+                if !new.is_empty() {
+                    edits
+                        .entry(top.key_line)
+                        .or_default()
+                        .push(LineEdit::InsertAfter(new));
+                }
+            }
+            Err(e) => notes.push(format!("{e}: add the CA setup to its services by hand")),
         }
-        y.push_str(&format!(
-            "    volumes:\n      - type: bind\n        source: {}\n        target: {CONTAINER_PATH}\n        read_only: true\n",
-            scalar(bundle)
-        ));
-        y.push_str("    environment:\n");
-        for v in RUNTIME_VARIABLES {
-            y.push_str(&format!("      {v}: {CONTAINER_PATH}\n"));
+    } else {
+        tail.push("services:".to_owned());
+        for s in services {
+            tail.extend(service_block("  ", s, bundle));
         }
     }
     if services.iter().any(|s| s.builds) {
-        y.push_str(&format!(
-            "secrets:\n  {SECRET_ID}:\n    file: {}\n",
-            scalar(bundle)
-        ));
+        let at = format!("/secrets/{}", segment(SECRET_ID));
+        if positions.contains_key(&at) {
+            if doc["secrets"][SECRET_ID]["file"].as_str() != Some(bundle) {
+                notes.push(format!(
+                    "the secret {SECRET_ID} is defined already and was left as it is: it should be `file: {bundle}`"
+                ));
+            }
+        } else if positions.contains_key("/secrets") {
+            match mapping_layout(&lines, &positions, "/secrets") {
+                Ok(top) => edits
+                    .entry(top.key_line)
+                    .or_default()
+                    .push(LineEdit::InsertAfter(secret_definition(
+                        &top.child_indent,
+                        bundle,
+                    ))),
+                Err(e) => notes.push(format!(
+                    "{e}: define the secret {SECRET_ID} with `file: {bundle}` by hand"
+                )),
+            }
+        } else {
+            tail.push("secrets:".to_owned());
+            tail.extend(secret_definition("  ", bundle));
+        }
     }
-    y
+    if !tail.is_empty() {
+        tail.insert(
+            0,
+            "# Added by Dockward's CA setup (`dockward ca undo` takes it out)".to_owned(),
+        );
+        match lines.len().checked_sub(1) {
+            Some(last) => edits
+                .entry(last)
+                .or_default()
+                .push(LineEdit::InsertAfter(tail)),
+            None => return Ok((tail.join("\n") + "\n", notes)),
+        }
+    }
+    Ok((apply_lines(text, &edits), notes))
+}
+
+/// The setup for service `s`, which the override has already.
+fn merge_service(
+    lines: &[&str],
+    positions: &crate::compose::Positions,
+    doc: &serde_json::Value,
+    s: &ServiceSummary,
+    bundle: &str,
+    edits: &mut Edits,
+    notes: &mut Vec<String>,
+) {
+    let name = &s.name;
+    let l = match service_layout(lines, positions, name) {
+        Ok(l) => l,
+        Err(e) => return notes.push(format!("{e}: add the CA setup to it by hand")),
+    };
+    let service = &doc["services"][name];
+    let ind = &l.child_indent;
+    let mut added: Vec<String> = Vec::new();
+    // The read-only mount.
+    let mounted = service["volumes"].as_array().is_some_and(|v| {
+        v.iter().any(|m| {
+            m.as_str().is_some_and(|t| t.contains(CONTAINER_PATH))
+                || m["target"].as_str() == Some(CONTAINER_PATH)
+        })
+    });
+    if !l.has("volumes") {
+        added.push(format!("{ind}volumes:"));
+        added.extend(mount_item(&format!("{ind}  "), bundle));
+    } else if !mounted {
+        match l.own("volumes").filter(|n| opens_block(lines, *n)) {
+            Some(n) => {
+                let dash = l
+                    .first_item_indent("volumes")
+                    .unwrap_or_else(|| format!("{ind}  "));
+                push_after(edits, n, mount_item(&dash, bundle));
+            }
+            None => notes.push(format!(
+                "{name}: add the read-only mount of {bundle} at {CONTAINER_PATH} to its volumes by hand (flow style or merged)"
+            )),
+        }
+    }
+    // The variables it does not set already.
+    let env = &service["environment"];
+    let set = |v: &str| match env {
+        serde_json::Value::Object(m) => m.get(v).map(|x| x.as_str().unwrap_or("").to_owned()),
+        serde_json::Value::Array(a) => a.iter().filter_map(|i| i.as_str()).find_map(|i| {
+            let (k, val) = i.split_once('=').unwrap_or((i, ""));
+            (k == v).then(|| val.to_owned())
+        }),
+        _ => None,
+    };
+    let mut missing = Vec::new();
+    for v in RUNTIME_VARIABLES {
+        match set(v) {
+            Some(val) if val != CONTAINER_PATH => notes.push(format!(
+                "{name}: {v} is set already and was kept; the CA setup would point it at {CONTAINER_PATH}"
+            )),
+            Some(_) => {}
+            None => missing.push(*v),
+        }
+    }
+    if !missing.is_empty() {
+        if !l.has("environment") {
+            added.push(format!("{ind}environment:"));
+            added.extend(
+                missing
+                    .iter()
+                    .map(|v| format!("{ind}  {v}: {CONTAINER_PATH}")),
+            );
+        } else {
+            let list = env.is_array();
+            let block = l.own("environment").filter(|n| opens_block(lines, *n));
+            let indent = if list {
+                l.first_item_indent("environment")
+            } else {
+                l.nested(lines, "environment").ok().map(|e| e.child_indent)
+            };
+            match (block, indent) {
+                (Some(n), Some(i)) => push_after(
+                    edits,
+                    n,
+                    missing
+                        .iter()
+                        .map(|v| {
+                            if list {
+                                format!("{i}- {v}={CONTAINER_PATH}")
+                            } else {
+                                format!("{i}{v}: {CONTAINER_PATH}")
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => notes.push(format!(
+                    "{name}: set {} to {CONTAINER_PATH} in its environment by hand (flow style or merged)",
+                    missing.join(", ")
+                )),
+            }
+        }
+    }
+    // The build secret.
+    if s.builds {
+        match &service["build"] {
+            serde_json::Value::Null if !l.has("build") => {
+                added.push(format!("{ind}build:"));
+                added.push(format!("{ind}  secrets:"));
+                added.push(format!("{ind}    - {SECRET_ID}"));
+            }
+            serde_json::Value::Object(build) => {
+                let listed = build
+                    .get("secrets")
+                    .and_then(|x| x.as_array())
+                    .is_some_and(|a| {
+                        a.iter().any(|i| {
+                            i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID)
+                        })
+                    });
+                match l.nested(lines, "build") {
+                    Ok(b) if !b.has("secrets") => push_after(
+                        edits,
+                        b.key_line,
+                        vec![
+                            format!("{}secrets:", b.child_indent),
+                            format!("{}  - {SECRET_ID}", b.child_indent),
+                        ],
+                    ),
+                    Ok(b) if !listed => match (
+                        b.own("secrets").filter(|n| opens_block(lines, *n)),
+                        b.first_item_indent("secrets"),
+                    ) {
+                        (Some(n), Some(dash)) => push_after(edits, n, vec![format!("{dash}- {SECRET_ID}")]),
+                        _ => notes.push(format!(
+                            "{name}: add {SECRET_ID} to build.secrets by hand (flow style or merged)"
+                        )),
+                    },
+                    Ok(_) => {}
+                    Err(e) => notes.push(format!("{name}: {e}: add build.secrets [{SECRET_ID}] by hand")),
+                }
+            }
+            _ => notes.push(format!(
+                "{name}: its build is a path here: write it as `build: {{ context: …, secrets: [{SECRET_ID}] }}` by hand"
+            )),
+        }
+    }
+    if !added.is_empty() {
+        push_after(edits, l.key_line, added);
+    }
+}
+
+fn push_after(edits: &mut Edits, line: usize, add: Vec<String>) {
+    edits
+        .entry(line)
+        .or_default()
+        .push(LineEdit::InsertAfter(add));
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_override_is_valid_compose_and_says_what_it_does() {
-        let services = [
-            ServiceSummary {
-                name: "web".into(),
-                builds: true,
-            },
-            ServiceSummary {
-                name: "db".into(),
-                builds: false,
-            },
-        ];
-        let text = override_text("compose.yaml", &services, "./.certs/ca-bundle.pem");
-        assert!(has_setup(&text));
-        let doc = crate::compose::to_json(&text).expect("parses");
-        assert_eq!(doc["services"]["web"]["build"]["secrets"][0], "ca-bundle");
-        assert!(
-            doc["services"]["db"].get("build").is_none(),
-            "no build where none was"
-        );
-        assert_eq!(doc["services"]["db"]["volumes"][0]["read_only"], true);
-        assert_eq!(
-            doc["services"]["db"]["environment"]["SSL_CERT_FILE"],
-            CONTAINER_PATH
-        );
-        assert_eq!(
-            doc["secrets"]["ca-bundle"]["file"],
-            "./.certs/ca-bundle.pem"
-        );
-        let schema: serde_json::Value = serde_json::from_str(include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/schemas/compose-spec.json"
-        )))
-        .expect("schema");
-        let validator = jsonschema::validator_for(&schema).expect("compiles");
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:?}");
-    }
-}
+#[path = "compose_tests.rs"]
+mod tests;

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::certificate::{pem_encode, CaCertificate};
-use super::compose::{has_setup, override_text};
+use super::compose::{has_setup, merge_override, override_text};
 use super::dockerfile::{rewrite, SECRET_ID};
 use super::CaError;
 use crate::edit::{Plan, PlanBuilder};
@@ -245,9 +245,25 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
         };
         match b.read(&over)? {
             Some(existing) if has_setup(&existing) => {}
-            Some(_) => b.note(format!(
-                "{over} exists already and was left as it is: add to each service the bind mount of .certs/ca-bundle.pem at /run/certs/ca-bundle.pem (read-only), the variables, and `build.secrets: [{SECRET_ID}]` — `dockward ca plan` on a copy without it shows the exact lines"
-            )),
+            Some(existing) => {
+                let bundle = relative_from(dir, ".certs/ca-bundle.pem");
+                let (text, notes) = merge_override(&existing, &services, &bundle)
+                    .map_err(|reason| CaError::Compose {
+                        path: over.clone(),
+                        reason,
+                    })?;
+                for n in notes {
+                    b.note(format!("{over}: {n}"));
+                }
+                if text != existing {
+                    b.set(
+                        &over,
+                        text,
+                        None,
+                        "the build secret, a read-only mount of the bundle and the runtime variables, added to the override you have (its other lines kept)",
+                    )?;
+                }
+            }
             None => b.set(
                 &over,
                 override_text(base, &services, &relative_from(dir, ".certs/ca-bundle.pem")),

@@ -14,6 +14,7 @@ use std::path::Path;
 use parse_dockerfile::{Command, Instruction};
 
 use super::{Checked, Located, ProjectError};
+use crate::compose::layout::{apply_lines, service_layout, Edits, LineEdit};
 use crate::edit::{Plan, PlanBuilder};
 
 /// Rules `fix` changes.
@@ -30,126 +31,6 @@ pub const FIXABLE: &[&str] = &[
 /// [`FIXABLE`], for reports.
 pub fn fixable_rules() -> &'static [&'static str] {
     FIXABLE
-}
-
-/// One edit to a file's lines: replace line `n` (0-based) or insert after it.
-#[derive(Debug, Clone)]
-pub(super) enum LineEdit {
-    Replace(String),
-    InsertAfter(Vec<String>),
-}
-
-fn apply_lines(text: &str, edits: &BTreeMap<usize, Vec<LineEdit>>) -> String {
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let trailing = text.ends_with('\n');
-    let mut out: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut current = line.to_owned();
-        let mut after = Vec::new();
-        for e in edits.get(&i).into_iter().flatten() {
-            match e {
-                LineEdit::Replace(l) => current = l.clone(),
-                LineEdit::InsertAfter(ls) => after.extend(ls.iter().cloned()),
-            }
-        }
-        out.push(current);
-        out.extend(after);
-    }
-    let mut s = out.join(newline);
-    if trailing {
-        s.push_str(newline);
-    }
-    s
-}
-
-/// Where a service's keys are in its compose file.
-pub(super) struct ServiceLayout<'a> {
-    key_line: usize,
-    pub(super) child_indent: String,
-    positions: &'a crate::compose::Positions,
-    ptr: String,
-}
-
-impl ServiceLayout<'_> {
-    /// 0-based line of `key` under the service, if it is in the service's
-    /// own block (not merged from an anchor elsewhere).
-    pub(super) fn own(&self, key: &str) -> Option<usize> {
-        let (line, _) = self.positions.get(&format!("{}/{key}", self.ptr))?;
-        let l = (*line as usize).checked_sub(1)?;
-        (l > self.key_line).then_some(l)
-    }
-
-    /// 0-based line of the `environment:` list item `NAME=…`, if in the
-    /// service's own block.
-    pub(super) fn env_item(&self, lines: &[&str], name: &str) -> Option<usize> {
-        let prefix = format!("{}/environment/", self.ptr);
-        self.positions
-            .iter()
-            .filter(|(p, _)| p.starts_with(&prefix) && p[prefix.len()..].parse::<usize>().is_ok())
-            .map(|(_, (l, _))| *l as usize - 1)
-            .filter(|l| *l > self.key_line)
-            .find(|l| {
-                let item = lines
-                    .get(*l)
-                    .map_or("", |t| t.trim_start().trim_start_matches("- "));
-                let item = item.trim_matches(['"', '\'']);
-                item.split_once('=').map_or(item, |(k, _)| k) == name
-            })
-    }
-
-    pub(super) fn has(&self, key: &str) -> bool {
-        self.positions.contains_key(&format!("{}/{key}", self.ptr))
-    }
-
-    /// 0-based line of the last item of a block list under `key`, and its
-    /// dash's indentation.
-    pub(super) fn last_item(&self, key: &str) -> Option<(usize, String)> {
-        let prefix = format!("{}/{key}/", self.ptr);
-        self.positions
-            .iter()
-            .filter(|(p, _)| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
-            .map(|(_, (l, c))| (*l as usize - 1, " ".repeat((*c as usize).saturating_sub(3))))
-            .max_by_key(|(l, _)| *l)
-    }
-}
-
-fn layout<'a>(
-    lines: &[&str],
-    positions: &'a crate::compose::Positions,
-    service: &str,
-) -> Result<ServiceLayout<'a>, String> {
-    let ptr = format!(
-        "/services/{}",
-        service.replace('~', "~0").replace('/', "~1")
-    );
-    let (line, _) = positions
-        .get(&ptr)
-        .ok_or_else(|| format!("service {service} not found"))?;
-    let key_line = *line as usize - 1;
-    let text = lines.get(key_line).copied().unwrap_or("");
-    let after = text.split_once(':').map(|(_, a)| a.trim()).unwrap_or("");
-    if !(after.is_empty()
-        || after.starts_with('#')
-        || (after.starts_with('&') && !after.contains(' ')))
-    {
-        return Err(format!(
-            "service {service} is written in flow style: edit it by hand"
-        ));
-    }
-    let child_col = positions
-        .iter()
-        .filter(|(p, _)| p.starts_with(&format!("{ptr}/")) && !p[ptr.len() + 1..].contains('/'))
-        .map(|(_, (l, c))| (*l, *c))
-        .filter(|(l, _)| *l as usize - 1 > key_line)
-        .map(|(_, c)| c)
-        .min()
-        .unwrap_or_else(|| positions[&ptr].1 + 2);
-    Ok(ServiceLayout {
-        key_line,
-        child_indent: " ".repeat(child_col as usize - 1),
-        positions,
-        ptr,
-    })
 }
 
 /// The service a compose finding is about (`FILE services.NAME …`).
@@ -244,10 +125,10 @@ fn compose_fix(
         }
     };
     let lines: Vec<&str> = text.lines().collect();
-    let mut edits: BTreeMap<usize, Vec<LineEdit>> = BTreeMap::new();
+    let mut edits = Edits::new();
     let mut secret_vars: Vec<String> = Vec::new();
     for (service, keys) in services {
-        let l = match layout(&lines, &positions, service) {
+        let l = match service_layout(&lines, &positions, service) {
             Ok(l) => l,
             Err(e) => {
                 b.note(format!("{file}: {e}"));

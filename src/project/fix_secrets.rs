@@ -5,9 +5,7 @@
 //! an untracked `.env`) when it starts the stack. The value is removed from
 //! the file and written nowhere: Dockward is not a secret store.
 
-use std::collections::BTreeMap;
-
-use super::fix::{LineEdit, ServiceLayout};
+use crate::compose::layout::{Edits, LineEdit, MappingLayout};
 use crate::compose::Positions;
 
 /// The secret's name in Compose (`API_TOKEN` → `api_token`).
@@ -19,9 +17,9 @@ pub fn secret_name(var: &str) -> String {
 /// returns notes for what it left alone.
 pub fn service_edits(
     lines: &[&str],
-    l: &ServiceLayout<'_>,
+    l: &MappingLayout<'_>,
     names: &[String],
-    edits: &mut BTreeMap<usize, Vec<LineEdit>>,
+    edits: &mut Edits,
     added: &mut Vec<String>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
@@ -93,7 +91,7 @@ pub fn top_level_edits(
     lines: &[&str],
     positions: &Positions,
     vars: &[String],
-    edits: &mut BTreeMap<usize, Vec<LineEdit>>,
+    edits: &mut Edits,
 ) -> Vec<String> {
     let define = |indent: &str, v: &String| {
         vec![

@@ -105,3 +105,55 @@ fn public_roots_alone_are_refused() {
         Err(CaError::OnlyPublic(_))
     ));
 }
+
+#[tokio::test]
+async fn an_override_the_user_has_is_extended_applied_and_undone_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    write(
+        root,
+        "compose.yaml",
+        "services:\n  web:\n    build: .\n  db:\n    image: postgres:16\n",
+    );
+    let mine =
+        "# local only\r\nservices:\r\n  web:\r\n    ports:\r\n      - \"127.0.0.1:3000:3000\"\r\n";
+    write(root, "compose.override.yaml", mine);
+    let plan = plan(root, &ca()).expect("plan");
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.path == "compose.override.yaml")
+        .expect("the override is in the plan");
+    assert!(
+        change.after.starts_with("# local only\r\nservices:\r\n"),
+        "{}",
+        change.after
+    );
+    assert!(
+        !change.after.replace("\r\n", "").contains('\n'),
+        "its line endings kept"
+    );
+    let db_dir = tempfile::tempdir().expect("tmp");
+    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
+        .await
+        .expect("store");
+    crate::edit::apply::apply(&plan, &store).await.expect("apply");
+    let applied = std::fs::read_to_string(root.join("compose.override.yaml")).expect("read");
+    let doc = crate::compose::to_json(&applied).expect("parses");
+    assert_eq!(doc["services"]["web"]["ports"][0], "127.0.0.1:3000:3000");
+    assert_eq!(doc["services"]["web"]["build"]["secrets"][0], "ca-bundle");
+    assert_eq!(doc["services"]["db"]["volumes"][0]["read_only"], true);
+    assert_eq!(
+        doc["secrets"]["ca-bundle"]["file"],
+        "./.certs/ca-bundle.pem"
+    );
+    assert!(
+        super::plan(root, &ca()).expect("plan").is_empty(),
+        "a second apply changes nothing"
+    );
+    crate::edit::apply::undo(&store, root).await.expect("undo");
+    assert_eq!(
+        std::fs::read(root.join("compose.override.yaml")).expect("read"),
+        mine.as_bytes()
+    );
+}

@@ -4,6 +4,9 @@
 //! whose alias expansion has a node budget (a "billion laughs" file is
 //! refused, not expanded).
 
+pub mod layout;
+
+use layout::segment;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::{Map, Value};
 
@@ -68,11 +71,6 @@ fn pos(n: &MarkedYaml) -> (u32, u32) {
         u32::try_from(m.line()).unwrap_or(u32::MAX),
         u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
     )
-}
-
-/// A JSON pointer segment (`~` and `/` escaped, RFC 6901).
-fn segment(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn node_json(n: &MarkedYaml, ptr: &str, at: &mut Positions) -> Value {
