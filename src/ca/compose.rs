@@ -29,11 +29,6 @@ pub const RUNTIME_VARIABLES: &[&str] = &[
     "CARGO_HTTP_CAINFO",
 ];
 
-/// Whether an override file already carries this setup.
-pub fn has_setup(text: &str) -> bool {
-    text.contains(CONTAINER_PATH) && text.contains(SECRET_ID)
-}
-
 /// YAML-quotes a scalar when it needs it (service names are usually plain).
 fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
@@ -45,6 +40,34 @@ fn scalar(s: &str) -> String {
     } else {
         serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
     }
+}
+
+/// The services among `services` that the override `text` does not give
+/// the setup: the read-only mount of the bundle, and the build secret for
+/// those that build. An override that does not parse lacks it for all.
+pub fn missing_setup(text: &str, services: &[ServiceSummary]) -> Vec<String> {
+    let doc = crate::compose::to_json(text).unwrap_or_default();
+    services
+        .iter()
+        .filter(|s| {
+            let service = &doc["services"][&s.name];
+            let mounted = service["volumes"].as_array().is_some_and(|v| {
+                v.iter().any(|m| {
+                    m["target"].as_str() == Some(CONTAINER_PATH)
+                        || m.as_str()
+                            .is_some_and(|t| t.split(':').nth(1) == Some(CONTAINER_PATH))
+                })
+            });
+            let secret = !s.builds
+                || service["build"]["secrets"].as_array().is_some_and(|a| {
+                    a.iter().any(|i| {
+                        i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID)
+                    })
+                });
+            !(mounted && secret)
+        })
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// The lines giving service `s` the setup, its key at `indent`.

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::certificate::{pem_encode, CaCertificate};
-use super::compose::{has_setup, merge_override, override_text};
+use super::compose::{merge_override, override_text};
 use super::dockerfile::{rewrite, SECRET_ID};
 use super::CaError;
 use crate::edit::{Plan, PlanBuilder};
@@ -244,7 +244,6 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
             format!("{dir}/{over_name}")
         };
         match b.read(&over)? {
-            Some(existing) if has_setup(&existing) => {}
             Some(existing) => {
                 let bundle = relative_from(dir, ".certs/ca-bundle.pem");
                 let (text, notes) = merge_override(&existing, &services, &bundle)

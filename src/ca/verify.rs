@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::certificate;
-use super::compose::has_setup;
+use super::compose::missing_setup;
 use super::dockerfile::rewrite;
 use super::project::project_files;
 use super::CaError;
@@ -198,14 +198,23 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
         } else {
             format!("{dir}/{over}")
         };
-        let ok = std::fs::read_to_string(root.join(&over)).is_ok_and(|t| has_setup(&t));
+        let services = std::fs::read_to_string(root.join(c))
+            .ok()
+            .and_then(|t| crate::compose::to_json(&t).ok())
+            .map(|d| crate::compose::services(&d))
+            .unwrap_or_default();
+        let missing = match std::fs::read_to_string(root.join(&over)) {
+            Ok(t) => missing_setup(&t, &services),
+            Err(_) => services.iter().map(|s| s.name.clone()).collect(),
+        };
+        let ok = missing.is_empty();
         checks.push(check(
             &format!("{c}: containers"),
             ok,
             if ok {
-                format!("{over} mounts the bundle read-only and sets the variables")
+                format!("{over} mounts the bundle read-only in every service and gives the build secret to those that build")
             } else {
-                format!("{over} does not carry the CA setup")
+                format!("{over} lacks the CA setup for {}", missing.join(", "))
             },
         ));
     }

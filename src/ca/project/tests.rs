@@ -137,7 +137,9 @@ async fn an_override_the_user_has_is_extended_applied_and_undone_byte_for_byte()
     let store = crate::store::Store::open(&db_dir.path().join("d.db"))
         .await
         .expect("store");
-    crate::edit::apply::apply(&plan, &store).await.expect("apply");
+    crate::edit::apply::apply(&plan, &store)
+        .await
+        .expect("apply");
     let applied = std::fs::read_to_string(root.join("compose.override.yaml")).expect("read");
     let doc = crate::compose::to_json(&applied).expect("parses");
     assert_eq!(doc["services"]["web"]["ports"][0], "127.0.0.1:3000:3000");
@@ -150,6 +152,33 @@ async fn an_override_the_user_has_is_extended_applied_and_undone_byte_for_byte()
     assert!(
         super::plan(root, &ca()).expect("plan").is_empty(),
         "a second apply changes nothing"
+    );
+    let containers = |root: &Path| {
+        let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
+        checks
+            .into_iter()
+            .find(|c| c.what == "compose.yaml: containers")
+            .expect("the compose check")
+    };
+    assert!(containers(root).ok, "{:?}", containers(root));
+    // A service added later lacks the setup: verify names it, a new plan adds it.
+    write(
+        root,
+        "compose.yaml",
+        "services:\n  web:\n    build: .\n  db:\n    image: postgres:16\n  worker:\n    build: ./worker\n",
+    );
+    let c = containers(root);
+    assert!(
+        !c.ok && c.detail.ends_with("lacks the CA setup for worker"),
+        "{c:?}"
+    );
+    let again = super::plan(root, &ca()).expect("plan");
+    assert_eq!(again.changes.len(), 1, "only the override changes");
+    assert!(again.diff().contains("+  worker:"), "{}", again.diff());
+    write(
+        root,
+        "compose.yaml",
+        "services:\n  web:\n    build: .\n  db:\n    image: postgres:16\n",
     );
     crate::edit::apply::undo(&store, root).await.expect("undo");
     assert_eq!(
