@@ -14,7 +14,8 @@ say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev libgtk-3-dev
-  libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev)
+  libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libsqlite3-dev libzstd-dev
+  libclang1-14 libclang-common-14-dev)
 test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool busybox-static time python3 openssl curl git docker-registry dbus dunst)
 
 case "$(uname -s)" in
