@@ -212,7 +212,15 @@ pub fn merge_override(
             None => return Ok((tail.join("\n") + "\n", notes)),
         }
     }
-    Ok((apply_lines(text, &edits), notes))
+    let out = apply_lines(text, &edits);
+    // A layout the line edits misread must not become a broken file.
+    if crate::compose::to_json(&out).is_err() {
+        notes.push(format!(
+            "its layout could not be extended safely: add the mount of {bundle} at {CONTAINER_PATH} (read-only), the variables and build.secrets [{SECRET_ID}] by hand"
+        ));
+        return Ok((text.to_owned(), notes));
+    }
+    Ok((out, notes))
 }
 
 /// The setup for service `s`, which the override has already.
@@ -290,7 +298,7 @@ fn merge_service(
             let indent = if list {
                 l.first_item_indent("environment")
             } else {
-                l.nested(lines, "environment").ok().map(|e| e.child_indent)
+                l.nested("environment").ok().map(|e| e.child_indent)
             };
             match (block, indent) {
                 (Some(n), Some(i)) => push_after(
@@ -331,7 +339,7 @@ fn merge_service(
                             i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID)
                         })
                     });
-                match l.nested(lines, "build") {
+                match l.nested("build") {
                     Ok(b) if !b.has("secrets") => push_after(
                         edits,
                         b.key_line,

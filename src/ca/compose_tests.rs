@@ -165,3 +165,28 @@ fn an_override_with_maps_and_its_own_secrets_is_extended_in_place() {
     let doc = crate::compose::to_json(&text).expect("parses");
     assert_eq!(doc["services"]["web"]["build"]["secrets"][0], SECRET_ID);
 }
+
+#[test]
+fn list_items_with_wide_dashes_get_their_dash_column() {
+    let user = "services:\n  web:\n    environment:\n      -   DEBUG=1\n    volumes:\n        - ./src:/app/src\n";
+    let services = [ServiceSummary {
+        name: "web".into(),
+        builds: false,
+    }];
+    let (text, notes) = merge_override(user, &services, "./b.pem").expect("merges");
+    assert!(notes.is_empty(), "{notes:?}");
+    let doc = crate::compose::to_json(&text).expect("parses");
+    let env = doc["services"]["web"]["environment"]
+        .as_array()
+        .expect("list");
+    assert!(env.contains(&serde_json::json!("DEBUG=1")));
+    assert!(env.contains(&serde_json::json!(format!(
+        "SSL_CERT_FILE={CONTAINER_PATH}"
+    ))));
+    assert_eq!(
+        doc["services"]["web"]["volumes"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert!(text.contains("\n      - SSL_CERT_FILE="), "{text}");
+    assert!(text.contains("\n        - type: bind"), "{text}");
+}

@@ -59,10 +59,11 @@ pub struct MappingLayout<'a> {
     /// than the key when it has none).
     pub child_indent: String,
     positions: &'a Positions,
+    lines: &'a [&'a str],
     ptr: String,
 }
 
-impl MappingLayout<'_> {
+impl<'a> MappingLayout<'a> {
     /// 0-based line of `key` under the mapping, if it is in the mapping's
     /// own block (not merged from an anchor elsewhere).
     pub fn own(&self, key: &str) -> Option<usize> {
@@ -102,7 +103,19 @@ impl MappingLayout<'_> {
             .positions
             .iter()
             .filter(|(p, _)| p.starts_with(&prefix) && p[prefix.len()..].parse::<usize>().is_ok())
-            .map(|(_, (l, c))| (*l as usize - 1, " ".repeat((*c as usize).saturating_sub(3))))
+            .map(|(_, (l, c))| {
+                let line = *l as usize - 1;
+                // The dash's own indentation where the item starts its line
+                // (`-   x` has more than one space after the dash).
+                let text = self.lines.get(line).copied().unwrap_or("");
+                let indent: String = text.chars().take_while(|c| *c == ' ').collect();
+                let dash = if text[indent.len()..].starts_with('-') {
+                    indent
+                } else {
+                    " ".repeat((*c as usize).saturating_sub(3))
+                };
+                (line, dash)
+            })
             .collect();
         items.sort();
         items
@@ -122,12 +135,12 @@ impl MappingLayout<'_> {
     }
 
     /// The layout of the block mapping under `key` (`build`, `environment`).
-    pub fn nested(&self, lines: &[&str], key: &str) -> Result<MappingLayout<'_>, String> {
+    pub fn nested(&self, key: &str) -> Result<MappingLayout<'a>, String> {
         let ptr = format!("{}/{key}", self.ptr);
         if self.own(key).is_none() {
             return Err(format!("`{key}` comes from a merged anchor"));
         }
-        mapping_layout(lines, self.positions, &ptr)
+        mapping_layout(self.lines, self.positions, &ptr)
     }
 }
 
@@ -145,7 +158,7 @@ pub fn opens_block(lines: &[&str], n: usize) -> bool {
 /// The layout of the block mapping at `ptr`; an error for one written in
 /// flow style (`{ … }`), which line edits cannot extend safely.
 pub fn mapping_layout<'a>(
-    lines: &[&str],
+    lines: &'a [&'a str],
     positions: &'a Positions,
     ptr: &str,
 ) -> Result<MappingLayout<'a>, String> {
@@ -174,13 +187,14 @@ pub fn mapping_layout<'a>(
         key_line,
         child_indent: " ".repeat(child_col as usize - 1),
         positions,
+        lines,
         ptr: ptr.to_owned(),
     })
 }
 
 /// The layout of service `service`.
 pub fn service_layout<'a>(
-    lines: &[&str],
+    lines: &'a [&'a str],
     positions: &'a Positions,
     service: &str,
 ) -> Result<MappingLayout<'a>, String> {

@@ -199,6 +199,13 @@ fn compose_fix(
     }
     if !edits.is_empty() {
         let after = apply_lines(&text, &edits);
+        // A layout the line edits misread must not become a broken file.
+        if crate::compose::to_json(&after).is_err() {
+            b.note(format!(
+                "{file}: not changed: its layout could not be edited safely; apply the fixes by hand"
+            ));
+            return Ok(());
+        }
         b.set(file, after, None, "harden the services the check flagged")?;
     }
     Ok(())
