@@ -232,16 +232,23 @@ pub async fn run(
     store: Option<&Store>,
     policy: &Policy,
 ) -> Result<InventoryReport, InventoryError> {
-    let catalogue = rules::builtin()?;
-    let run = match store {
-        Some(s) => Some(
-            s.begin(ScanKind::Inventory, &engine.info().endpoint, "all")
-                .await?,
-        ),
-        None => None,
+    // Compiling the rules (CPU), marking the scan running (the store) and
+    // asking the engine (waiting on its socket) do not depend on each other.
+    let compile = tokio::task::spawn_blocking(rules::prepare);
+    let begin = async {
+        match store {
+            Some(s) => s
+                .begin(ScanKind::Inventory, &engine.info().endpoint, "all")
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
     };
+    let (run, snapshot, _) = tokio::join!(begin, engine.snapshot(), compile);
+    let run = run?;
+    let catalogue = rules::builtin()?;
     let evaluated = async {
-        let snapshot = engine.snapshot().await?;
+        let snapshot = snapshot?;
         if let Some(s) = store {
             // What the stale check's "unused" reads: images running now.
             let running: Vec<String> = snapshot

@@ -139,6 +139,13 @@ pub fn builtin() -> Result<&'static Catalogue, &'static RulesError> {
         .as_ref()
 }
 
+/// Compiles the catalogue and the secret rules its checks use, ahead of
+/// the first evaluation (the inventory does it while the engine answers).
+pub fn prepare() {
+    let _ = builtin();
+    let _ = crate::secrets::builtin();
+}
+
 /// Settings that rules read.
 #[derive(Debug, Clone)]
 pub struct Policy {

@@ -17,8 +17,11 @@ pub async fn run(
     stale_days: u32,
     details: bool,
 ) -> anyhow::Result<ExitCode> {
-    let store = recording_store(recording).await?;
-    let engine = Engine::connect_default().await?;
+    // The store's checks at open and the engine's first answer do not wait
+    // for each other; a store error still comes first.
+    let (store, engine) = tokio::join!(recording_store(recording), Engine::connect_default());
+    let store = store?;
+    let engine = engine?;
     let policy = Policy {
         stale_after_days: stale_days,
         ..Policy::now()
