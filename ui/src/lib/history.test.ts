@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPair, trendSeries } from "./history";
+import { defaultPair, MIN_TREND_SPAN_S, trendRange, trendSeries } from "./history";
 import type { ScanRecord } from "./bindings/ScanRecord";
 import type { SeverityCounts } from "./bindings/SeverityCounts";
 
@@ -19,6 +19,15 @@ describe("trendSeries", () => {
     expect(cols[1]).toEqual([1, 0]);
     expect(cols[4]).toEqual([4, 4]);
     expect(cols[0][1]).toBeGreaterThan(cols[0][0]);
+  });
+});
+
+describe("trendRange", () => {
+  it("widens scans seconds apart to a minute around them and keeps longer spans", () => {
+    expect(trendRange(1000, 1000.2)).toEqual([1000.1 - MIN_TREND_SPAN_S / 2, 1000.1 + MIN_TREND_SPAN_S / 2]);
+    expect(trendRange(500, 500)).toEqual([470, 530]);
+    expect(trendRange(0, 3600)).toEqual([0, 3600]);
+    expect(trendRange(NaN, NaN)).toEqual([0, MIN_TREND_SPAN_S]);
   });
 });
 

@@ -23,6 +23,21 @@ export function trendSeries(points: TrendPoint[]): [number[], number[], number[]
   return out;
 }
 
+/** The narrowest time span the trend's x axis shows, in seconds. */
+export const MIN_TREND_SPAN_S = 60;
+
+/**
+ * The x range for scans from `min` to `max` (seconds): as is when they span
+ * a minute or more; otherwise a minute centred on them, so scans seconds
+ * apart (or a single one) get readable clock times, not millisecond ticks.
+ */
+export function trendRange(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, MIN_TREND_SPAN_S];
+  if (max - min >= MIN_TREND_SPAN_S) return [min, max];
+  const mid = (min + max) / 2;
+  return [mid - MIN_TREND_SPAN_S / 2, mid + MIN_TREND_SPAN_S / 2];
+}
+
 /**
  * The two scans to compare by default: the latest complete scan and the
  * complete scan of the same kind and scope before it; null when none.
