@@ -23,6 +23,7 @@ pub mod host;
 pub mod inventory;
 pub mod layers;
 pub mod project;
+pub mod project_files;
 pub mod reminders;
 pub mod report;
 pub mod rules;

@@ -12,40 +12,10 @@ use super::compose::{merge_override, override_text};
 use super::dockerfile::{rewrite, SECRET_ID};
 use super::CaError;
 use crate::edit::{Plan, PlanBuilder};
-
-/// Folders never searched for Dockerfiles and compose files.
-const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "vendor",
-    ".certs",
-    "target",
-    "dist",
-    "build",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".tox",
-    ".terraform",
-];
+use crate::project_files::{is_dockerfile, SKIPPED_DIRS};
 
 /// How deep below the project folder files are looked for.
 const MAX_DEPTH: usize = 4;
-
-/// Whether `name` is a Dockerfile's: `Dockerfile`, `Containerfile`,
-/// `*.Dockerfile`, `Dockerfile.*` (not `Dockerfile.dockerignore`).
-pub fn is_dockerfile(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
-        return false;
-    }
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.starts_with("dockerfile.")
-}
 
 /// The project's Dockerfiles and compose files (the one Compose would load
 /// in each folder), relative and `/`-separated, sorted.

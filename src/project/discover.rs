@@ -5,23 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Folders that hold no project configuration worth checking, only
-/// dependencies, build output or VCS data.
-const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "vendor",
-    "target",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".tox",
-    ".gradle",
-    ".idea",
-    ".terraform",
-];
+use crate::project_files::{is_dockerfile, SKIPPED_DIRS};
 
 /// More entries than this and the walk stops (said in the report).
 pub const MAX_ENTRIES: usize = 500_000;
@@ -45,16 +29,6 @@ pub struct Discovered {
     pub entries: usize,
     /// Whether the walk stopped at [`MAX_ENTRIES`].
     pub truncated: bool,
-}
-
-/// Whether a file name is a Dockerfile's.
-pub fn is_dockerfile(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
-        || (lower.starts_with("dockerfile.") && !lower.ends_with(".dockerignore"))
 }
 
 /// Whether a file name is a compose file's.
