@@ -51,23 +51,30 @@ pub fn missing_setup(text: &str, services: &[ServiceSummary]) -> Vec<String> {
         .iter()
         .filter(|s| {
             let service = &doc["services"][&s.name];
-            let mounted = service["volumes"].as_array().is_some_and(|v| {
-                v.iter().any(|m| {
-                    m["target"].as_str() == Some(CONTAINER_PATH)
-                        || m.as_str()
-                            .is_some_and(|t| t.split(':').nth(1) == Some(CONTAINER_PATH))
-                })
-            });
-            let secret = !s.builds
-                || service["build"]["secrets"].as_array().is_some_and(|a| {
-                    a.iter().any(|i| {
-                        i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID)
-                    })
-                });
-            !(mounted && secret)
+            !(mounts_bundle(service) && (!s.builds || lists_secret(&service["build"])))
         })
         .map(|s| s.name.clone())
         .collect()
+}
+
+/// Whether a service (as JSON) mounts something at [`CONTAINER_PATH`]
+/// (long syntax, or short `source:target[:mode]`).
+fn mounts_bundle(service: &serde_json::Value) -> bool {
+    service["volumes"].as_array().is_some_and(|v| {
+        v.iter().any(|m| {
+            m["target"].as_str() == Some(CONTAINER_PATH)
+                || m.as_str()
+                    .is_some_and(|t| t.split(':').nth(1) == Some(CONTAINER_PATH))
+        })
+    })
+}
+
+/// Whether a service's `build` (as JSON) lists the CA's build secret.
+fn lists_secret(build: &serde_json::Value) -> bool {
+    build["secrets"].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|i| i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID))
+    })
 }
 
 /// The lines giving service `s` the setup, its key at `indent`.
@@ -242,12 +249,7 @@ fn merge_service(
     let ind = &l.child_indent;
     let mut added: Vec<String> = Vec::new();
     // The read-only mount.
-    let mounted = service["volumes"].as_array().is_some_and(|v| {
-        v.iter().any(|m| {
-            m.as_str().is_some_and(|t| t.contains(CONTAINER_PATH))
-                || m["target"].as_str() == Some(CONTAINER_PATH)
-        })
-    });
+    let mounted = mounts_bundle(service);
     if !l.has("volumes") {
         added.push(format!("{ind}volumes:"));
         added.extend(mount_item(&format!("{ind}  "), bundle));
@@ -330,15 +332,8 @@ fn merge_service(
                 added.push(format!("{ind}  secrets:"));
                 added.push(format!("{ind}    - {SECRET_ID}"));
             }
-            serde_json::Value::Object(build) => {
-                let listed = build
-                    .get("secrets")
-                    .and_then(|x| x.as_array())
-                    .is_some_and(|a| {
-                        a.iter().any(|i| {
-                            i.as_str() == Some(SECRET_ID) || i["source"].as_str() == Some(SECRET_ID)
-                        })
-                    });
+            build @ serde_json::Value::Object(_) => {
+                let listed = lists_secret(build);
                 match l.nested("build") {
                     Ok(b) if !b.has("secrets") => push_after(
                         edits,
