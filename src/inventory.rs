@@ -251,13 +251,7 @@ pub async fn run(
         let snapshot = snapshot?;
         if let Some(s) = store {
             // What the stale check's "unused" reads: images running now.
-            let running: Vec<String> = snapshot
-                .containers
-                .iter()
-                .filter(|c| c.state == "running")
-                .map(|c| c.image_id.clone())
-                .collect();
-            s.record_image_use(&running, &crate::clock::now_rfc3339())
+            s.record_image_use(&snapshot.running_images(), &crate::clock::now_rfc3339())
                 .await?;
         }
         let known = match store {

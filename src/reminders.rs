@@ -3,16 +3,19 @@
 //! with a little jitter; a machine that slept through several checks runs
 //! one on waking and counts the next from it (no burst). A notification
 //! names only what is new since the last one — an image newly old, a tag
-//! that moved, an image newly unused — never a snoozed or ignored image,
-//! and nothing at all while quiet. Pure: the clock and the store's answers
-//! come in.
+//! that moved, an image newly unused — never a snoozed, ignored or
+//! suppressed one, and nothing at all while quiet. What was announced is
+//! remembered while it lasts: a condition that ends (or a snooze that
+//! starts) is forgotten, so its return (or the snooze's end) is news again.
+//! Pure: the clock and the store's answers come in.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::stale::{StaleOptions, StaleReport, Upstream};
+use crate::explain::FindingReport;
+use crate::stale::{StaleImage, StaleOptions, StaleReport, Upstream};
 use crate::store::{Snooze, Store, StoreError};
 
 /// The reminder settings (the Settings page).
@@ -126,6 +129,18 @@ pub struct Reminder {
     pub items: Vec<(String, String)>,
 }
 
+/// What a check leads to: a notification, if anything is new, and the
+/// records to drop because what they announced is over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// The notification to show.
+    pub reminder: Option<Reminder>,
+    /// Reminder keys whose condition is gone (the image was pulled, used,
+    /// removed), or whose image is snoozed or ignored: if it comes back,
+    /// or the snooze ends, it is news again.
+    pub forget: Vec<String>,
+}
+
 fn images(n: usize) -> String {
     if n == 1 {
         "1 image is".into()
@@ -134,30 +149,71 @@ fn images(n: usize) -> String {
     }
 }
 
-/// What to tell the user after a check, if anything (see the module docs).
+/// Rules whose answer depends on a registry (the image's own or its base's).
+fn from_registry(said: &str) -> bool {
+    said.starts_with("image.behind-upstream") || said.starts_with("image.outdated-base")
+}
+
+/// What a reminder says of a finding, in a form that stays the same while
+/// the condition does: the new build's digest, the base's name, not the
+/// day counts in the evidence (which change every day and are not news).
+fn statement(img: &StaleImage, f: &FindingReport) -> String {
+    match f.rule.as_str() {
+        "image.behind-upstream" => match &img.upstream {
+            Upstream::Moved { remote, .. } => format!("{} {remote}", f.rule),
+            _ => format!("{} {}", f.rule, f.evidence),
+        },
+        "image.outdated-base" => {
+            format!("{} {}", f.rule, img.base.as_deref().unwrap_or("?"))
+        }
+        "image.unused" => f.rule.clone(),
+        _ => format!("{} {}", f.rule, f.evidence),
+    }
+}
+
+/// Images the Stale page and the tray count: stale by a finding or by age,
+/// not snoozed or ignored, not only "the registry did not answer".
+pub fn stale_count(report: &StaleReport, snoozes: &[Snooze]) -> usize {
+    report
+        .images
+        .iter()
+        .filter(|i| !snoozes.iter().any(|s| s.subject_key == i.key))
+        .filter(|i| {
+            i.old
+                || i.findings
+                    .iter()
+                    .any(|f| f.suppressed_reason.is_none() && f.rule != "image.stale")
+        })
+        .count()
+}
+
+/// What to tell the user after a check, if anything, and what to forget
+/// (see the module docs). `notified` is what earlier notifications said.
 pub fn compose(
     report: &StaleReport,
     notified: &HashMap<String, String>,
     snoozes: &[Snooze],
     settings: &ReminderSettings,
-) -> Option<Reminder> {
-    if settings.quiet {
-        return None;
-    }
+) -> Outcome {
     let snoozed = |key: &str| snoozes.iter().any(|s| s.subject_key == key);
-    let mut items = Vec::new();
+    let mut items: Vec<(String, String)> = Vec::new();
     let mut old = 0;
     let mut moved = Vec::new();
     let mut bases = Vec::new();
     let mut unused = 0;
     let mut unused_bytes = 0i64;
     for img in report.images.iter().filter(|i| !snoozed(&i.key)) {
+        let suppressed_stale = img
+            .findings
+            .iter()
+            .any(|f| f.rule == "image.stale" && f.suppressed_reason.is_some());
         let mut fresh = |key: String, said: String| {
             let new = notified.get(&key) != Some(&said);
             items.push((key, said));
             new
         };
         if img.old
+            && !suppressed_stale
             && fresh(
                 format!("old:{}", img.id),
                 format!("older than {} days", report.options.max_age_days),
@@ -165,8 +221,12 @@ pub fn compose(
         {
             old += 1;
         }
-        for f in &img.findings {
-            if !fresh(f.fingerprint.clone(), f.evidence.clone()) {
+        for f in img
+            .findings
+            .iter()
+            .filter(|f| f.rule != "image.stale" && f.suppressed_reason.is_none())
+        {
+            if !fresh(f.fingerprint.clone(), statement(img, f)) {
                 continue;
             }
             match f.rule.as_str() {
@@ -184,6 +244,20 @@ pub fn compose(
             }
         }
     }
+    // A registry that did not answer this time says nothing about whether
+    // a moved tag is still moved: keep those records until it answers.
+    let registry_incomplete = !report.options.check_upstream
+        || report
+            .images
+            .iter()
+            .any(|i| matches!(i.upstream, Upstream::Unknown { .. }));
+    let forget = notified
+        .iter()
+        .filter(|(key, said)| {
+            !items.iter().any(|(k, _)| k == *key) && !(registry_incomplete && from_registry(said))
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
     let mut parts = Vec::new();
     if old > 0 {
         parts.push(format!(
@@ -210,14 +284,12 @@ pub fn compose(
             unused_bytes as f64 / 1e6
         ));
     }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(Reminder {
+    let reminder = (!parts.is_empty() && !settings.quiet).then(|| Reminder {
         title: "Stale images".into(),
         body: format!("{}.", parts.join("; ")),
         items,
-    })
+    });
+    Outcome { reminder, forget }
 }
 
 #[cfg(test)]

@@ -189,6 +189,9 @@ fn rfc(t: i64) -> Option<String> {
 }
 
 async fn schedule(app: AppHandle, companion: Arc<Companion>) {
+    // A check at every start, whatever the cadence says: the user opened
+    // Dockward (or logged in), and the tray should not say "not checked".
+    let mut starting = true;
     loop {
         let state = app.state::<AppState>();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -202,13 +205,14 @@ async fn schedule(app: AppHandle, companion: Arc<Companion>) {
         companion
             .keep_in_tray
             .store(settings.keep_in_tray, std::sync::atomic::Ordering::Relaxed);
-        let forced = tokio::select! {
-            // Nothing due: sleep until it is (or 15 minutes, to notice a
-            // resume or a clock change), or until someone asks.
-            _ = tokio::time::sleep(wait(last, now, &settings)) => false,
-            _ = companion.wake.notified() => true,
-            _ = companion.changed.notified() => continue,
-        };
+        let forced = std::mem::take(&mut starting)
+            || tokio::select! {
+                // Nothing due: sleep until it is (or 15 minutes, to notice a
+                // resume or a clock change), or until someone asks.
+                _ = tokio::time::sleep(wait(last, now, &settings)) => false,
+                _ = companion.wake.notified() => true,
+                _ = companion.changed.notified() => continue,
+            };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if !forced && !reminders::due(last, now, &settings) {
             continue;
@@ -251,7 +255,12 @@ async fn check(
         .map_err(|e| e.to_string())?;
     let notified = store.notified().await.map_err(|e| e.to_string())?;
     let snoozes = store.snoozes(&now_text).await.map_err(|e| e.to_string())?;
-    if let Some(r) = reminders::compose(&report, &notified, &snoozes, settings) {
+    let outcome = reminders::compose(&report, &notified, &snoozes, settings);
+    store
+        .forget_notified(&outcome.forget)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(r) = outcome.reminder {
         let shown = app
             .notification()
             .builder()
@@ -290,7 +299,10 @@ async fn check(
         "Dockward: {} critical, {} high open",
         open.critical, open.high
     );
-    let stale = format!("Stale images ({})", report.images.len());
+    let stale = format!(
+        "Stale images ({})",
+        reminders::stale_count(&report, &snoozes)
+    );
     if let Some(tray) = app.tray_by_id("main") {
         let _ = tray.set_icon(icon(worst));
     }
@@ -325,6 +337,6 @@ async fn check(
         t.last_check = Some(now_text.clone());
         t.next_check = next.and_then(rfc);
     });
-    let _ = app.emit("stale-checked", ());
+    let _ = app.emit("stale-checked", &report);
     Ok(())
 }

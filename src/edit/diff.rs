@@ -21,7 +21,7 @@ pub fn unified(path: &str, before: Option<&str>, after: &str) -> String {
     // A preview is output like any other: a secret on a line shown (a
     // token in a compose file beside the key being fixed) is redacted.
     match crate::secrets::builtin() {
-        Ok(scanner) => out.push_str(&scanner.redact_text(&diff)),
+        Ok(scanner) => out.push_str(&scanner.redact_for_display(&diff)),
         Err(_) => out.push_str(&diff),
     }
     out

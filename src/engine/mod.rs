@@ -118,6 +118,18 @@ pub struct Snapshot {
     pub containers: Vec<ContainerFacts>,
 }
 
+impl Snapshot {
+    /// The IDs of images a running container uses now (what the stale
+    /// check's "unused" is told by every inventory and check).
+    pub fn running_images(&self) -> Vec<String> {
+        self.containers
+            .iter()
+            .filter(|c| c.state == "running")
+            .map(|c| c.image_id.clone())
+            .collect()
+    }
+}
+
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(
         e,

@@ -343,7 +343,7 @@ fn source_line(root: &Path, at: &Located, cache: &mut HashMap<String, Vec<String
         .unwrap_or("");
     let shown: String = line.chars().take(200).collect();
     let redacted = crate::secrets::builtin()
-        .map(|s| s.redact_text(&shown))
+        .map(|s| s.redact_for_display(&shown))
         .unwrap_or(shown);
     redacted
         .chars()

@@ -339,8 +339,10 @@ async fn every_fix_applies_parses_clears_its_rule_and_undoes_byte_for_byte() {
 #[tokio::test]
 async fn no_secret_value_in_any_output() {
     let dir = project(&[
-        ("compose.yaml", &format!("services:\n  web:\n    image: alpine:3\n    environment:\n      GH: {TOKEN}\n    build:\n      context: .\n      args:\n        GITHUB_TOKEN: {TOKEN}\n")),
-        ("Dockerfile", &format!("FROM alpine:3\nENV GH_TOKEN={TOKEN}\nCOPY . /app\nUSER 1\n")),
+        // Known token formats, and values that are secret only by their
+        // name (no pattern knows them): map and list syntax, old-style ENV.
+        ("compose.yaml", &format!("services:\n  web:\n    image: alpine:3\n    environment:\n      GH: {TOKEN}\n      DB_PASSWORD: {NAMED}\n    build:\n      context: .\n      args:\n        GITHUB_TOKEN: {TOKEN}\n  api:\n    image: alpine:3\n    environment:\n      - API_SECRET={NAMED2}\n")),
+        ("Dockerfile", &format!("FROM alpine:3\nENV GH_TOKEN={TOKEN}\nENV DB_PASSWORD {NAMED3}\nCOPY . /app\nUSER 1\n")),
         (".env", "X=1\n"),
     ]);
     let db = tempfile::tempdir().expect("tmp");
@@ -366,7 +368,20 @@ async fn no_secret_value_in_any_output() {
             .diff(),
     ];
     for o in &outputs {
-        assert!(!o.contains(&TOKEN[8..]), "a secret in: {o}");
+        for secret in [&TOKEN[8..], NAMED, NAMED2, NAMED3] {
+            assert!(!o.contains(secret), "{secret} in: {o}");
+        }
+    }
+    // The named values were findings (so their redaction was needed).
+    for file in ["compose.yaml", "Dockerfile"] {
+        assert!(
+            r.findings.iter().filter(|f| f.at.file == file).count() >= 2,
+            "{file}: {:?}",
+            r.findings
+                .iter()
+                .map(|f| (&f.at, &f.finding.rule))
+                .collect::<Vec<_>>()
+        );
     }
     let sarif: serde_json::Value = serde_json::from_str(&outputs[2]).expect("sarif json");
     let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
@@ -378,11 +393,18 @@ async fn no_secret_value_in_any_output() {
     );
     drop(s);
     let dbfile = std::fs::read(db.path().join("d.db")).expect("db");
-    assert!(
-        !String::from_utf8_lossy(&dbfile).contains(&TOKEN[8..]),
-        "a secret in the database"
-    );
+    for secret in [&TOKEN[8..], NAMED, NAMED2, NAMED3] {
+        assert!(
+            !String::from_utf8_lossy(&dbfile).contains(secret),
+            "a secret in the database"
+        );
+    }
 }
+
+/// Secrets no token pattern knows, judged secret by their names.
+const NAMED: &str = "hunter2hunter2Kq8Zr";
+const NAMED2: &str = "Pq7rVb2mXk9sLt4Wd";
+const NAMED3: &str = "Tm4nBv8cXz2Lk6Jh";
 
 #[test]
 fn an_environment_secret_becomes_a_compose_secret_and_leaves_the_file() {

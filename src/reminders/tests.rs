@@ -126,21 +126,102 @@ fn report() -> StaleReport {
 #[test]
 fn a_notification_says_what_is_new_and_only_once() {
     let s = ReminderSettings::default();
-    let first = compose(&report(), &HashMap::new(), &[], &s).expect("something new");
+    let first = compose(&report(), &HashMap::new(), &[], &s)
+        .reminder
+        .expect("something new");
     assert_eq!(
         first.body,
         "2 images are older than 90 days; `node:20` has a newer build upstream; 1 image is unused (300 MB to free)."
     );
     let notified: HashMap<String, String> = first.items.iter().cloned().collect();
-    assert!(
-        compose(&report(), &notified, &[], &s).is_none(),
-        "nothing new: no notification"
-    );
-    // Something changes: only that is announced.
-    let mut changed = report();
-    changed.images[3].findings[0].evidence = "last used 70 days ago".into();
-    let again = compose(&changed, &notified, &[], &s).expect("changed");
-    assert_eq!(again.body, "1 image is unused (300 MB to free).");
+    let again = compose(&report(), &notified, &[], &s);
+    assert_eq!(again, Outcome::default(), "nothing new: no notification");
+    // Days pass: the evidence's day counts change, the facts do not.
+    let mut later = report();
+    later.images[3].findings[0].evidence = "last used 70 days ago".into();
+    assert_eq!(compose(&later, &notified, &[], &s), Outcome::default());
+    // The tag moves again: that is news, and only that.
+    let mut moved = report();
+    moved.images[2].upstream = Upstream::Moved {
+        reference: "node:20".into(),
+        remote: "sha256:c".into(),
+    };
+    let news = compose(&moved, &notified, &[], &s)
+        .reminder
+        .expect("moved again");
+    assert_eq!(news.body, "`node:20` has a newer build upstream.");
+}
+
+#[test]
+fn a_condition_that_ends_is_forgotten_and_its_return_is_news() {
+    let s = ReminderSettings::default();
+    let first = compose(&report(), &HashMap::new(), &[], &s)
+        .reminder
+        .expect("new");
+    let mut notified: HashMap<String, String> = first.items.iter().cloned().collect();
+    // The unused image is used again: its record goes.
+    let mut used = report();
+    used.images[3].findings.clear();
+    let out = compose(&used, &notified, &[], &s);
+    assert_eq!(out.reminder, None);
+    assert_eq!(out.forget, ["fp-junk"]);
+    notified.remove("fp-junk");
+    // Unused again weeks later: announced again.
+    let back = compose(&report(), &notified, &[], &s)
+        .reminder
+        .expect("news");
+    assert_eq!(back.body, "1 image is unused (300 MB to free).");
+}
+
+#[test]
+fn a_snooze_silences_an_image_and_its_end_announces_it_again() {
+    let s = ReminderSettings::default();
+    let first = compose(&report(), &HashMap::new(), &[], &s)
+        .reminder
+        .expect("new");
+    let mut notified: HashMap<String, String> = first.items.iter().cloned().collect();
+    let snoozed = [Snooze {
+        subject_key: "node:20".into(),
+        until: Some("2099-01-01T00:00:00Z".into()),
+    }];
+    let during = compose(&report(), &notified, &snoozed, &s);
+    assert_eq!(during.reminder, None);
+    assert_eq!(during.forget, ["fp-node"]);
+    notified.remove("fp-node");
+    // The snooze is over (no longer in force) and the tag is still moved.
+    let after = compose(&report(), &notified, &[], &s)
+        .reminder
+        .expect("news again");
+    assert_eq!(after.body, "`node:20` has a newer build upstream.");
+}
+
+#[test]
+fn suppressed_findings_and_an_unanswering_registry_stay_silent() {
+    let s = ReminderSettings::default();
+    let mut r = report();
+    r.images[3].findings[0].suppressed_reason = Some("kept on purpose".into());
+    let out = compose(&r, &HashMap::new(), &[], &s)
+        .reminder
+        .expect("rest");
+    assert!(!out.body.contains("unused"), "{}", out.body);
+    assert_eq!(stale_count(&r, &[]), 3, "old-a, old-b, node:20");
+    // The registry does not answer: the moved tag's record is kept, so the
+    // next answer is not announced as news.
+    let notified: HashMap<String, String> = compose(&report(), &HashMap::new(), &[], &s)
+        .reminder
+        .expect("new")
+        .items
+        .into_iter()
+        .collect();
+    let mut offline = report();
+    offline.images[2].findings.clear();
+    offline.images[2].upstream = Upstream::Unknown {
+        reference: "node:20".into(),
+        reason: "connection refused".into(),
+    };
+    let out = compose(&offline, &notified, &[], &s);
+    assert!(out.forget.is_empty(), "{:?}", out.forget);
+    assert_eq!(stale_count(&offline, &[]), 3, "unknown alone is not stale");
 }
 
 #[test]
@@ -156,11 +237,16 @@ fn snoozed_and_ignored_images_and_quiet_mode_stay_silent() {
             until: None,
         },
     ];
-    let r = compose(&report(), &HashMap::new(), &snoozes, &s).expect("the rest");
+    let r = compose(&report(), &HashMap::new(), &snoozes, &s)
+        .reminder
+        .expect("the rest");
     assert_eq!(
         r.body,
         "1 image is older than 90 days; 1 image is unused (300 MB to free)."
     );
+    assert_eq!(stale_count(&report(), &snoozes), 2);
     let quiet = ReminderSettings { quiet: true, ..s };
-    assert!(compose(&report(), &HashMap::new(), &[], &quiet).is_none());
+    assert!(compose(&report(), &HashMap::new(), &[], &quiet)
+        .reminder
+        .is_none());
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::finding::Severity;
 pub mod assignment;
 pub mod credentials;
+mod display;
 mod examples;
 pub mod keys;
 mod value;

@@ -108,7 +108,44 @@ pub struct Context {
     pub records_since: Option<i64>,
     /// Now, seconds since the epoch.
     pub now_unix: i64,
+    /// Suppressed findings (they leave the score, `--fail-on` and the
+    /// reminders, and are marked as such).
+    pub suppressions: crate::store::Suppressions,
 }
+
+/// What [`evaluate`] found.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    /// Each image as the Stale page shows it, stalest first.
+    pub images: Vec<StaleImage>,
+    /// The findings to record.
+    pub findings: Vec<Finding>,
+    /// Each image's score from them.
+    pub scores: Vec<(Subject, u8)>,
+    /// (rule, subject key) pairs this check could not judge because a
+    /// registry did not answer or was not asked: their open findings stay
+    /// open rather than read as resolved.
+    pub not_judged: Vec<(String, String)>,
+}
+
+/// The catalogue's fix with its placeholders filled in, so it is a command
+/// to copy: `TAG` the tag asked about, `IMAGE` this image, `BASE` its base.
+fn concrete(fix: &str, tag: &str, image: &str, base: Option<&str>) -> String {
+    fix.replace("TAG", tag)
+        .replace("IMAGE", image)
+        .replace("BASE", base.unwrap_or("the base image"))
+}
+
+/// Whether the registry's answer for `i` is missing (not a verdict).
+fn unanswered(ctx: &Context, i: &ImageFacts) -> bool {
+    matches!(
+        ctx.upstream.get(&i.id),
+        None | Some(Upstream::Unknown { .. })
+    ) || matches!(ctx.upstream.get(&i.id), Some(Upstream::NotChecked { reason }) if reason == REGISTRY_OFF)
+}
+
+/// Why an image was not asked about when registry checks are off.
+pub const REGISTRY_OFF: &str = "registry checks are off";
 
 fn days(seconds: i64) -> i64 {
     seconds / 86_400
@@ -153,7 +190,7 @@ pub fn evaluate(
     ctx: &Context,
     options: &StaleOptions,
     catalogue: &Catalogue,
-) -> (Vec<StaleImage>, Vec<Finding>, Vec<(Subject, u8)>) {
+) -> Evaluated {
     let max_age = i64::from(options.max_age_days);
     let unused_after = i64::from(options.unused_days) * 86_400;
     let is_old = |i: &ImageFacts| {
@@ -164,8 +201,12 @@ pub fn evaluate(
     let mut out = Vec::new();
     let mut all = Vec::new();
     let mut scores = Vec::new();
+    let mut not_judged = Vec::new();
     for img in images {
         let subject = Subject::image(&img.tags, Some(&img.id), &img.id);
+        if !img.digests.is_empty() && unanswered(ctx, img) {
+            not_judged.push(("image.behind-upstream".to_owned(), subject.key.clone()));
+        }
         let mut hits = Vec::new();
         let upstream = ctx
             .upstream
@@ -212,6 +253,8 @@ pub fn evaluate(
                     "FROM",
                     format!("built on {name}, {why}"),
                 ));
+            } else if !b.digests.is_empty() && unanswered(ctx, b) {
+                not_judged.push(("image.outdated-base".to_owned(), subject.key.clone()));
             }
         }
         let last = last_use(&img.id, containers, ctx);
@@ -249,7 +292,15 @@ pub fn evaluate(
                 format!("{when}; removing it frees up to {}", mb(img.size)),
             ));
         }
-        let findings = catalogue.findings(&subject, hits);
+        let tag = match &upstream {
+            Upstream::Moved { reference, .. } => reference.clone(),
+            _ => img.display_name(),
+        };
+        let base_name = base.map(ImageFacts::display_name);
+        let mut findings = catalogue.findings(&subject, hits);
+        for f in &mut findings {
+            f.fix = concrete(&f.fix, &tag, &img.display_name(), base_name.as_deref());
+        }
         let old = is_old(img);
         // `image.stale` is the inventory's finding, recorded by inventories
         // (under the inventory's policy); the page shows it beside the
@@ -269,11 +320,14 @@ pub fn evaluate(
                     ),
                 )],
             ));
+            for f in shown.iter_mut().filter(|f| f.rule == "image.stale") {
+                f.fix = concrete(&f.fix, &tag, &img.display_name(), base_name.as_deref());
+            }
         }
-        let explained = explain(&shown, &HashMap::new());
+        let explained = explain(&shown, &ctx.suppressions);
         if old || !findings.is_empty() || matches!(upstream, Upstream::Unknown { .. }) {
             // The recorded score counts the recorded findings only.
-            scores.push((subject.clone(), explain(&findings, &HashMap::new()).score));
+            scores.push((subject.clone(), explain(&findings, &ctx.suppressions).score));
             out.push(StaleImage {
                 name: img.display_name(),
                 key: subject.key.clone(),
@@ -283,7 +337,7 @@ pub fn evaluate(
                 old,
                 last_used_unix: last,
                 upstream,
-                base: base.map(ImageFacts::display_name),
+                base: base_name,
                 findings: explained.findings,
             });
         }
@@ -295,7 +349,12 @@ pub fn evaluate(
             std::cmp::Reverse(i.age_days),
         )
     });
-    (out, all, scores)
+    Evaluated {
+        images: out,
+        findings: all,
+        scores,
+        not_judged,
+    }
 }
 
 #[cfg(test)]
@@ -352,14 +411,20 @@ pub async fn run(
                 ctx.upstream.insert(
                     img.id.clone(),
                     Upstream::NotChecked {
-                        reason: "registry checks are off".into(),
+                        reason: REGISTRY_OFF.into(),
                     },
                 );
             }
         }
         if let Some(s) = store {
+            // A check sees running containers too: record their images'
+            // use as an inventory does, so an image run now and then
+            // between inventories is not called unused.
+            s.record_image_use(&snapshot.running_images(), &crate::clock::now_rfc3339())
+                .await?;
             ctx.recorded_use = s.image_use().await?;
             ctx.records_since = s.records_since().await?;
+            ctx.suppressions = s.active_suppressions().await?;
         }
         Ok::<_, StaleError>(evaluate(
             &snapshot.images,
@@ -377,12 +442,13 @@ pub async fn run(
         scan_id: None,
     };
     match (run, evaluated) {
-        (None, Ok((images, _, _))) => Ok(report(images)),
+        (None, Ok(e)) => Ok(report(e.images)),
         (None, Err(e)) => Err(e),
-        (Some(run), Ok((images, findings, scores))) => {
+        (Some(run), Ok(e)) => {
             let id = run.id();
-            run.complete(&findings, &scores).await?;
-            let mut r = report(images);
+            run.complete_except(&e.findings, &e.scores, &e.not_judged)
+                .await?;
+            let mut r = report(e.images);
             r.scan_id = Some(id);
             Ok(r)
         }

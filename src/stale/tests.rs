@@ -68,7 +68,11 @@ fn a_moved_tag_is_behind_upstream_and_images_built_on_it_are_outdated() {
         },
     );
     let cat = crate::rules::builtin().expect("catalogue");
-    let (out, findings, _) = evaluate(&images, &running, &c, &StaleOptions::default(), cat);
+    let Evaluated {
+        images: out,
+        findings,
+        ..
+    } = evaluate(&images, &running, &c, &StaleOptions::default(), cat);
     assert_eq!(rules_of(&out, "node:20"), ["image.behind-upstream"]);
     assert_eq!(rules_of(&out, "team/app:1"), ["image.outdated-base"]);
     let base_finding = findings
@@ -93,7 +97,8 @@ fn a_moved_tag_is_behind_upstream_and_images_built_on_it_are_outdated() {
             reference: "node:20".into(),
         },
     );
-    let (out, _, _) = evaluate(&images, &running, &c, &StaleOptions::default(), cat);
+    let Evaluated { images: out, .. } =
+        evaluate(&images, &running, &c, &StaleOptions::default(), cat);
     assert!(out.is_empty(), "{out:?}");
 }
 
@@ -107,7 +112,11 @@ fn an_old_base_makes_its_children_outdated_and_age_is_reported() {
         container("sha256:tool", "running", None),
     ];
     let cat = crate::rules::builtin().expect("catalogue");
-    let (out, recorded, _) = evaluate(&images, &running, &ctx(), &StaleOptions::default(), cat);
+    let Evaluated {
+        images: out,
+        findings: recorded,
+        ..
+    } = evaluate(&images, &running, &ctx(), &StaleOptions::default(), cat);
     let deb = out.iter().find(|i| i.name == "debian:11").expect("listed");
     assert!(deb.old && deb.age_days == Some(400));
     // The page shows the old image's `image.stale` with its fix; only
@@ -143,7 +152,11 @@ fn unused_counts_container_times_and_recorded_use() {
         max_age_days: 365,
         ..StaleOptions::default()
     };
-    let (out, findings, _) = evaluate(&images, &containers, &c, &options, cat);
+    let Evaluated {
+        images: out,
+        findings,
+        ..
+    } = evaluate(&images, &containers, &c, &options, cat);
     assert_eq!(rules_of(&out, "a:1"), ["image.unused"]);
     assert!(rules_of(&out, "b:1").is_empty());
     assert!(rules_of(&out, "c:1").is_empty());
@@ -192,7 +205,138 @@ fn without_records_an_image_no_container_shows_is_not_called_unused() {
         ..StaleOptions::default()
     };
     let cat = crate::rules::builtin().expect("catalogue");
-    let (out, _, _) = evaluate(&[never, ran], &containers, &c, &options, cat);
+    let Evaluated { images: out, .. } = evaluate(&[never, ran], &containers, &c, &options, cat);
     assert!(rules_of(&out, "never:1").is_empty());
     assert_eq!(rules_of(&out, "ran:1"), ["image.unused"]);
+}
+
+#[test]
+fn fixes_are_commands_for_this_image_and_its_base() {
+    let mut base = image("node:20", "sha256:base", 10, &["l1"]);
+    base.digests = vec!["node@sha256:aaaa1111".into()];
+    let app = image("team/app:1", "sha256:app", 2, &["l1", "l2"]);
+    let mut c = ctx();
+    c.upstream.insert(
+        "sha256:base".into(),
+        Upstream::Moved {
+            reference: "node:20".into(),
+            remote: "sha256:bbbb2222".into(),
+        },
+    );
+    let cat = crate::rules::builtin().expect("catalogue");
+    let running = [
+        container("sha256:base", "running", None),
+        container("sha256:app", "running", None),
+    ];
+    let e = evaluate(&[base, app], &running, &c, &StaleOptions::default(), cat);
+    let fix = |rule: &str| {
+        e.findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .map(|f| f.fix.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        fix("image.behind-upstream").contains("`docker pull node:20`"),
+        "{}",
+        fix("image.behind-upstream")
+    );
+    let rebuild = fix("image.outdated-base");
+    assert!(
+        rebuild.contains("`docker pull node:20`")
+            && rebuild.contains("`docker build --pull -t team/app:1 .`"),
+        "{rebuild}"
+    );
+    assert!(e.not_judged.is_empty(), "{:?}", e.not_judged);
+}
+
+/// A registry that does not answer is not a verdict: the check says which
+/// findings it could not judge, so the store keeps them open.
+#[test]
+fn an_unanswered_registry_leaves_its_findings_unjudged_not_resolved() {
+    let mut base = image("node:20", "sha256:base", 10, &["l1"]);
+    base.digests = vec!["node@sha256:aaaa1111".into()];
+    let app = image("team/app:1", "sha256:app", 2, &["l1", "l2"]);
+    let local = image("me/local:1", "sha256:loc", 2, &["z1"]);
+    let mut c = ctx();
+    c.upstream.insert(
+        "sha256:base".into(),
+        Upstream::Unknown {
+            reference: "node:20".into(),
+            reason: "connection refused".into(),
+        },
+    );
+    let cat = crate::rules::builtin().expect("catalogue");
+    let running = [
+        container("sha256:base", "running", None),
+        container("sha256:app", "running", None),
+        container("sha256:loc", "running", None),
+    ];
+    let e = evaluate(
+        &[base, app, local],
+        &running,
+        &c,
+        &StaleOptions::default(),
+        cat,
+    );
+    assert!(e.findings.is_empty(), "{:?}", e.findings);
+    assert_eq!(
+        e.not_judged,
+        [
+            ("image.behind-upstream".to_owned(), "node:20".to_owned()),
+            ("image.outdated-base".to_owned(), "team/app:1".to_owned()),
+        ],
+        "a locally built image has no registry answer to wait for"
+    );
+}
+
+#[test]
+fn a_suppressed_stale_finding_is_marked_and_leaves_fail_on() {
+    let img = image("old/one:1", "sha256:old", 400, &["o1"]);
+    let cat = crate::rules::builtin().expect("catalogue");
+    let mut c = ctx();
+    let first = evaluate(
+        std::slice::from_ref(&img),
+        &[],
+        &c,
+        &StaleOptions::default(),
+        cat,
+    );
+    let unused = first
+        .findings
+        .iter()
+        .find(|f| f.rule == "image.unused")
+        .expect("unused");
+    c.suppressions
+        .insert(unused.fingerprint.clone(), ("kept for audits".into(), None));
+    let e = evaluate(
+        std::slice::from_ref(&img),
+        &[],
+        &c,
+        &StaleOptions::default(),
+        cat,
+    );
+    let shown = e.images[0]
+        .findings
+        .iter()
+        .find(|f| f.rule == "image.unused")
+        .expect("still listed");
+    assert_eq!(shown.suppressed_reason.as_deref(), Some("kept for audits"));
+    // So `--fail-on` passes it by.
+    let unused_of = |e: &Evaluated| -> Vec<crate::explain::FindingReport> {
+        e.images[0]
+            .findings
+            .iter()
+            .filter(|f| f.rule == "image.unused")
+            .cloned()
+            .collect()
+    };
+    assert!(crate::explain::fails(
+        Some(crate::Severity::Info),
+        &unused_of(&first)
+    ));
+    assert!(!crate::explain::fails(
+        Some(crate::Severity::Info),
+        &unused_of(&e)
+    ));
 }

@@ -49,6 +49,7 @@ pub(super) async fn complete(
     scan_id: i64,
     findings: &[Finding],
     scores: &[(Subject, u8)],
+    not_judged: &[(String, String)],
 ) -> Result<ScanSummary, StoreError> {
     let now = now_rfc3339();
     // Read before the transaction: its first statement must be a write,
@@ -148,7 +149,8 @@ pub(super) async fn complete(
     .execute(&mut *tx)
     .await
     .map_err(query_err("recording scores"))?;
-    let new_findings = apply_states(&mut tx, scan_id, kind, &now).await?;
+    let not_judged = json(not_judged)?;
+    let new_findings = apply_states(&mut tx, scan_id, kind, &not_judged, &now).await?;
     tx.commit().await.map_err(query_err("committing a scan"))?;
     Ok(ScanSummary {
         scan_id,
@@ -163,6 +165,7 @@ async fn apply_states(
     tx: &mut Transaction<'_, Sqlite>,
     scan_id: i64,
     kind: ScanKind,
+    not_judged: &str,
     now: &str,
 ) -> Result<i64, StoreError> {
     let steps: [(&str, &'static str); 5] = [
@@ -184,11 +187,14 @@ async fn apply_states(
             "reopening findings",
         ),
         (
-            // Open findings this scan covered and did not see.
+            // Open findings this scan covered and did not see (and could
+            // judge: `?3` lists the [rule, subject key] pairs it could not).
             "INSERT INTO finding_event (scan_id, fingerprint, event)
              SELECT ?1, f.fingerprint, 'resolved' FROM finding f
              WHERE f.state = 'open'
                AND NOT EXISTS (SELECT 1 FROM sighting s WHERE s.scan_id = ?1 AND s.fingerprint = f.fingerprint)
+               AND NOT EXISTS (SELECT 1 FROM json_each(?3) u
+                               WHERE u.value ->> 0 = f.rule_id AND u.value ->> 1 = f.subject_key)
                AND ((f.source = ?2
                      AND (?2 != 'layers' OR EXISTS (SELECT 1 FROM subject_score ss WHERE ss.scan_id = ?1
                           AND ss.subject_kind = f.subject_kind AND ss.subject_key = f.subject_key)))
@@ -204,9 +210,12 @@ async fn apply_states(
         ),
     ];
     for (sql, what) in steps {
+        // Every step takes the same three parameters (SQLite lets a
+        // statement leave some unused).
         sqlx::query(sql)
             .bind(scan_id)
             .bind(kind.as_str())
+            .bind(not_judged)
             .execute(&mut **tx)
             .await
             .map_err(query_err(what))?;

@@ -1,7 +1,7 @@
 //! What the stale-image reminders remember: when each image was seen in use
 //! by a running container (recorded by inventories), per-image snoozes and
 //! ignores, and what each notification covered (so the same images are not
-//! announced again until something changes).
+//! announced again until something changes or a snooze ends).
 
 use std::collections::HashMap;
 
@@ -129,6 +129,22 @@ impl Store {
             .collect())
     }
 
+    /// Forgets what notifications said of these reminder keys (their
+    /// condition ended, or their image was snoozed): if it comes back, it
+    /// is announced again.
+    pub async fn forget_notified(&self, keys: &[String]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+        sqlx::query("DELETE FROM reminder WHERE fingerprint IN (SELECT value FROM json_each(?))")
+            .bind(keys)
+            .execute(&self.pool)
+            .await
+            .map_err(query_err("forgetting reminders"))?;
+        Ok(())
+    }
+
     /// Records that a notification at `now` announced these (key, what it said).
     pub async fn record_notified(
         &self,
@@ -162,7 +178,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::facts::ImageFacts;
-    use crate::stale::{evaluate, Context, StaleOptions};
+    use crate::stale::{evaluate, Context, Evaluated, StaleOptions};
 
     const DAY: i64 = 86_400;
 
@@ -228,7 +244,7 @@ mod tests {
             ..StaleOptions::default()
         };
         let cat = crate::rules::builtin().expect("catalogue");
-        let (out, _, _) = evaluate(&images, &[], &ctx, &options, cat);
+        let Evaluated { images: out, .. } = evaluate(&images, &[], &ctx, &options, cat);
         let evidence = |id: &str| {
             out.iter()
                 .find(|i| i.id == id)

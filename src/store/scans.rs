@@ -350,7 +350,19 @@ impl ScanRun {
         findings: &[Finding],
         scores: &[(Subject, u8)],
     ) -> Result<ScanSummary, StoreError> {
-        match super::record::complete(&self.store, self.id, findings, scores).await {
+        self.complete_except(findings, scores, &[]).await
+    }
+
+    /// [`Self::complete`] for a scan that could not judge some (rule,
+    /// subject key) pairs this time (a registry that did not answer): their
+    /// open findings stay open instead of reading as resolved.
+    pub async fn complete_except(
+        self,
+        findings: &[Finding],
+        scores: &[(Subject, u8)],
+        not_judged: &[(String, String)],
+    ) -> Result<ScanSummary, StoreError> {
+        match super::record::complete(&self.store, self.id, findings, scores, not_judged).await {
             Ok(summary) => Ok(summary),
             Err(e) => {
                 // Keep the first error: it says why. Another scan's verdict

@@ -322,3 +322,44 @@ async fn a_damaged_database_is_not_written_to() {
                 == 0
     );
 }
+
+/// A scan that could not judge a rule for a subject (a registry that did
+/// not answer) leaves that finding open; the next scan that judges it
+/// resolves it.
+#[tokio::test]
+async fn findings_a_scan_could_not_judge_stay_open() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("d.db")).await.expect("open");
+    let moved = finding("web", "container.privileged", Severity::High);
+    let other = finding("web", "container.root-user", Severity::Medium);
+    scan_with(&store, &[moved.clone(), other.clone()]).await;
+    let state = |fp: String| {
+        let pool = store.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT state FROM finding WHERE fingerprint = ?")
+                .bind(fp)
+                .fetch_one(&pool)
+                .await
+                .expect("row")
+        }
+    };
+    store
+        .begin(ScanKind::Inventory, "unix:///test.sock", "all")
+        .await
+        .expect("begin")
+        .complete_except(
+            &[],
+            &[(subject("web"), 0)],
+            &[("container.privileged".into(), "web".into())],
+        )
+        .await
+        .expect("complete");
+    assert_eq!(state(moved.fingerprint.clone()).await, "open", "not judged");
+    assert_eq!(
+        state(other.fingerprint.clone()).await,
+        "resolved",
+        "judged, not seen"
+    );
+    scan_with(&store, &[]).await;
+    assert_eq!(state(moved.fingerprint.clone()).await, "resolved");
+}

@@ -10,7 +10,13 @@ use crate::state::AppState;
 pub async fn inventory(state: &AppState) -> Result<InventoryReport, AppError> {
     let store = state.store().await?;
     let engine = Engine::connect_default().await?;
-    Ok(inventory::run(&engine, Some(&store), &Policy::now()).await?)
+    // "Old" means what the Settings page says, here as on the Stale page.
+    let settings = dockward::reminders::ReminderSettings::load(&store).await?;
+    let policy = Policy {
+        stale_after_days: settings.stale.max_age_days,
+        ..Policy::now()
+    };
+    Ok(inventory::run(&engine, Some(&store), &policy).await?)
 }
 
 pub async fn rule_catalogue(_: &AppState) -> Result<Vec<RuleMeta>, AppError> {

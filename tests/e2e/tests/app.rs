@@ -523,16 +523,47 @@ async fn window_shows_containers_with_severities_and_explains_findings() {
             cadence.prop("value").await.expect("value").as_deref(),
             Some("12")
         );
-        click(&c, "[data-testid=tray-check-now]").await;
-        let mut checked = String::new();
+        // The check at start has run (the notification above came from
+        // it); "Check now" runs another: wait for its time, not the first.
+        let mut before = String::new();
         for _ in 0..60 {
-            checked = text_at(&c, "[data-testid=tray-last-check]").await;
-            if checked != "—" {
+            before = text_at(&c, "[data-testid=tray-last-check]").await;
+            if before != "—" {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        assert_ne!(checked, "—", "the scheduler ran a check");
+        assert_ne!(before, "—", "the scheduler checked at start");
+        // Seconds are the clock's resolution: let one pass.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        click(&c, "[data-testid=tray-check-now]").await;
+        let mut checked = before.clone();
+        for _ in 0..60 {
+            checked = text_at(&c, "[data-testid=tray-last-check]").await;
+            if checked != before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert_ne!(checked, before, "Check now ran a second check");
+        // The tray, as the app set it: created, its dot the worst open
+        // severity (the fixtures include a privileged container), its menu
+        // with the summary and the stale count.
+        let tray = wait_for(&c, "[data-testid=tray-state]").await;
+        assert_eq!(attr(&tray, "data-present").await, "true");
+        assert_eq!(attr(&tray, "data-severity").await, "critical");
+        let items = text_at(&c, "[data-testid=tray-items]").await;
+        assert!(
+            items.contains("critical") && items.contains("Scan now") && items.contains("Open Dockward"),
+            "{items}"
+        );
+        let count: usize = items
+            .split("Stale images (")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(count >= 1, "the old fixture is counted: {items}");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_path("settings.png"), png).expect("write");
