@@ -44,7 +44,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "clock", "engine", "explain", "facts", "finding", "rules", "store",
         ],
     ),
-    ("reminders", &["clock", "stale", "store"]),
+    ("reminders", &["clock", "explain", "stale", "store"]),
     (
         "project",
         &[

@@ -3,14 +3,13 @@
 //! The rules live in `rules.toml` (embedded). A single Aho-Corasick automaton
 //! over every rule's keywords runs first; a rule's regex only runs on text in
 //! which one of its keywords occurs (gitleaks does the same). Matches never
-//! carry the secret: only its [`digest`] and a [`redact`]ed preview leave this
-//! module, so nothing downstream can store or print a value by mistake.
-
-use std::sync::OnceLock;
+//! carry the secret: only its [`digest`] and a [`redact`]ed preview leave, so
+//! nothing downstream can store or print a value by mistake.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use serde::Deserialize;
+use std::sync::OnceLock;
 
 use crate::finding::Severity;
 pub mod assignment;
