@@ -182,3 +182,41 @@ fn fix_then_undo_restores_every_byte_and_the_check_is_recorded() {
     let h: Value = serde_json::from_slice(&history.stdout).expect("history");
     assert!(h.to_string().contains("\"project\""), "{h}");
 }
+
+/// A compose file that does not parse may hold exactly what `--fail-on` is
+/// for: the SARIF says the run was incomplete (schema-valid), and the exit
+/// code fails.
+#[test]
+fn a_file_that_cannot_be_checked_fails_the_gate_and_is_in_the_sarif() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: alpine:3\n    privileged: true\n  bad: [unclosed\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM alpine:3.20\nUSER 1000\n",
+    )
+    .expect("write");
+    let p = dir.path().to_str().expect("utf-8");
+    let out = dockward(&["check", p, "--no-db", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(0), "no gate asked for");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    sarif::assert_valid_sarif(&sarif);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{sarif}");
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "error");
+    assert_eq!(
+        note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "compose.yaml"
+    );
+    let gated = dockward(&["check", p, "--no-db", "--fail-on", "critical"]);
+    assert_eq!(gated.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&gated.stderr).contains("could not be checked (compose.yaml)"),
+        "{}",
+        String::from_utf8_lossy(&gated.stderr)
+    );
+}

@@ -105,13 +105,14 @@ pub fn discover(root: &Path) -> std::io::Result<Discovered> {
 /// The files git tracks in `root` (`git ls-files`, read-only), or `None`
 /// when it is not a work tree or git is not installed.
 fn tracked(root: &Path) -> Option<BTreeSet<String>> {
-    if !root.join(".git").exists() {
-        return None;
-    }
+    // The folder may be a subfolder of a repository: git finds the
+    // repository upwards and lists the tracked files below the folder,
+    // relative to it. Nothing in the repository's config may run a program
+    // (a hostile repository's fsmonitor hook would, on an index refresh).
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
-        .args(["ls-files", "-z"])
+        .args(["-c", "core.fsmonitor=false", "ls-files", "-z"])
         .output()
         .ok()
         .filter(|o| o.status.success())?;

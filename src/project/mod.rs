@@ -288,7 +288,11 @@ fn tracked_hits(root: &Path, found: &discover::Discovered) -> Vec<(Hit, Located)
                     ));
                 }
             }
-        } else if (rel.starts_with(".certs/") || rel.contains("/.certs/")) && name != ".gitkeep" {
+        } else if (rel.starts_with(".certs/") || rel.contains("/.certs/"))
+            // What the CA wizard keeps in git on purpose: no key, no
+            // certificate, only the folder and the script that fills it.
+            && ![".gitkeep", ".gitignore", "setup.sh", "README.md"].contains(&name)
+        {
             out.push((
                 Hit::new(
                     "project.key-tracked",

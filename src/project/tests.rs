@@ -231,6 +231,10 @@ fn tracked_env_files_and_keys_are_findings_untracked_ones_are_not() {
             "deploy.pem",
             "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
         ),
+        // What the CA wizard keeps in git on purpose.
+        (".certs/setup.sh", "#!/bin/sh\n"),
+        (".certs/.gitkeep", ""),
+        ("svc/api/.env", &format!("GITHUB_TOKEN={TOKEN}\n")),
     ]);
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -240,15 +244,16 @@ fn tracked_env_files_and_keys_are_findings_untracked_ones_are_not() {
             .output()
             .expect("git")
     };
-    if !git(&["init", "-q"]).status.success() {
-        return; // no git on this machine: nothing to track
-    }
+    assert!(git(&["init", "-q"]).status.success(), "git init");
     git(&[
         "add",
         ".env",
         ".env.example",
         ".certs/corp.pem",
+        ".certs/setup.sh",
+        ".certs/.gitkeep",
         "deploy.pem",
+        "svc/api/.env",
     ]);
     let f = found(dir.path());
     let tracked: Vec<(&str, &str)> = f
@@ -261,9 +266,17 @@ fn tracked_env_files_and_keys_are_findings_untracked_ones_are_not() {
         [
             ("project.key-tracked", ".certs/corp.pem"),
             ("project.env-tracked", ".env"),
-            ("project.key-tracked", "deploy.pem")
+            ("project.key-tracked", "deploy.pem"),
+            ("project.env-tracked", "svc/api/.env"),
         ]
     );
+    // Checking a subfolder of the repository still knows what git tracks.
+    let sub: Vec<(String, String)> = found(&dir.path().join("svc/api"))
+        .into_iter()
+        .filter(|(r, _, _)| r.starts_with("project."))
+        .map(|(r, f, _)| (r, f))
+        .collect();
+    assert_eq!(sub, [("project.env-tracked".to_owned(), ".env".to_owned())]);
 }
 
 async fn store(dir: &Path) -> crate::store::Store {

@@ -4,7 +4,7 @@
 use crate::project::ProjectReport;
 use crate::rules::Catalogue;
 
-use super::sarif::{render, Item};
+use super::sarif::{render_with_problems, Item};
 use super::{tag, terminal_safe_text, ReportError};
 
 /// Findings grouped by file, each on its line with the fix under it.
@@ -69,5 +69,10 @@ pub fn project_sarif(r: &ProjectReport, catalogue: &Catalogue) -> Result<String,
             suppression: f.finding.suppressed_reason.as_deref(),
         })
         .collect();
-    render(items, catalogue)
+    let problems: Vec<(String, String)> = r
+        .errors
+        .iter()
+        .map(|e| (e.file.clone(), e.message.clone()))
+        .collect();
+    render_with_problems(items, catalogue, &problems)
 }

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
-    ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
+    Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::ReportError;
@@ -78,6 +78,17 @@ fn properties(pairs: &[(&str, &str)], tags: Option<Vec<String>>) -> PropertyBag 
 
 /// A SARIF 2.1.0 log of `items`, rules described from `catalogue`.
 pub fn render(items: Vec<Item<'_>>, catalogue: &Catalogue) -> Result<String, ReportError> {
+    render_with_problems(items, catalogue, &[])
+}
+
+/// [`render`], with the files that could not be checked (uri, why) as the
+/// invocation's error notifications and `executionSuccessful: false`, so a
+/// CI job that reads the SARIF sees the check was incomplete.
+pub fn render_with_problems(
+    items: Vec<Item<'_>>,
+    catalogue: &Catalogue,
+    problems: &[(String, String)],
+) -> Result<String, ReportError> {
     let mut rule_ids: Vec<&str> = items.iter().map(|i| i.rule).collect();
     rule_ids.sort();
     rule_ids.dedup();
@@ -150,13 +161,38 @@ pub fn render(items: Vec<Item<'_>>, catalogue: &Catalogue) -> Result<String, Rep
         .information_uri("https://github.com/dockward/dockward")
         .rules(rules)
         .build();
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .build();
+    if !problems.is_empty() {
+        let notifications = problems
+            .iter()
+            .map(|(uri, why)| {
+                Notification::builder()
+                    .level(serde_json::Value::from("error"))
+                    .message(Message::builder().text(why.as_str()).build())
+                    .locations(vec![Location::builder()
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(
+                                    ArtifactLocation::builder().uri(uri.as_str()).build(),
+                                )
+                                .build(),
+                        )
+                        .build()])
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        run.invocations = Some(vec![Invocation::builder()
+            .execution_successful(false)
+            .tool_execution_notifications(notifications)
+            .build()]);
+    }
     let log = Sarif::builder()
         .schema(serde_sarif::sarif::SCHEMA_URL)
         .version(serde_json::Value::from("2.1.0"))
-        .runs(vec![Run::builder()
-            .tool(Tool::builder().driver(driver).build())
-            .results(results)
-            .build()])
+        .runs(vec![run])
         .build();
     Ok(serde_json::to_string_pretty(&log)?)
 }

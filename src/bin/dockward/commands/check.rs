@@ -75,5 +75,24 @@ pub async fn run(
         }
     }
     let findings: Vec<_> = r.findings.iter().map(|f| f.finding.clone()).collect();
-    Ok(fail_on_exit(explain::fails(fail_on.fail_on, &findings)))
+    // A file that could not be read may hold exactly what --fail-on is
+    // there to stop: an incomplete check does not pass.
+    let incomplete = fail_on.fail_on.is_some() && !r.errors.is_empty();
+    if incomplete {
+        eprintln!(
+            "{}",
+            terminal_safe(&format!(
+                "dockward: {} file(s) could not be checked ({}); --fail-on counts that as a failure",
+                r.errors.len(),
+                r.errors
+                    .iter()
+                    .map(|e| e.file.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        );
+    }
+    Ok(fail_on_exit(
+        incomplete || explain::fails(fail_on.fail_on, &findings),
+    ))
 }
