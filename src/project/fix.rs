@@ -126,7 +126,7 @@ fn compose_fix(
     };
     let lines: Vec<&str> = text.lines().collect();
     let mut edits = Edits::new();
-    let mut secret_vars: Vec<String> = Vec::new();
+    let mut secret_vars: Vec<(String, String)> = Vec::new();
     for (service, keys) in services {
         let l = match service_layout(&lines, &positions, service) {
             Ok(l) => l,
@@ -142,15 +142,23 @@ fn compose_fix(
             .filter_map(|k| k.strip_prefix("env:").map(str::to_owned))
             .collect();
         if !env.is_empty() {
-            for n in super::fix_secrets::service_edits(&lines, &l, &env, &mut edits, &mut added) {
+            let from = secret_vars.len();
+            for n in super::fix_secrets::service_edits(
+                &lines,
+                &l,
+                &env,
+                &mut edits,
+                &mut added,
+                &mut secret_vars,
+            ) {
                 b.note(format!("{file}: {service}: {n}"));
             }
-            secret_vars.extend(env.iter().cloned());
-            b.note(format!(
-                "{file}: {service} now reads {} from files under /run/secrets (the `_FILE` variables): make sure the program supports them; Compose takes the values from the environment when it starts (`export {}=…`, or an untracked .env). Rotate the values: they are in the file's history",
-                env.join(", "),
-                env.first().map(String::as_str).unwrap_or("NAME")
-            ));
+            if let Some((_, source)) = secret_vars.get(from) {
+                b.note(format!(
+                    "{file}: {service} now reads {} from files under /run/secrets (the `_FILE` variables): make sure the program supports them; Compose takes the values from the environment when it starts (`export {source}=…`, or an untracked .env). Rotate the values: they are in the file's history",
+                    secret_vars[from..].iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", "),
+                ));
+            }
         }
         for key in keys {
             match key.as_str() {
@@ -250,17 +258,21 @@ fn secret_arg_fix(b: &mut PlanBuilder, file: &str, names: &[String]) -> Result<(
     };
     // Inserts at byte offsets, and whole ARG lines to drop.
     let mut inserts: Vec<(usize, String)> = Vec::new();
-    let mut drops: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut drops: Vec<(std::ops::Range<usize>, &String)> = Vec::new();
+    // Secrets a RUN still uses that could not be rewritten: their ARG stays,
+    // or that RUN would build with an empty value and the check would no
+    // longer say so.
+    let mut still_used: Vec<&String> = Vec::new();
     for ins in &df.instructions {
         match ins {
             Instruction::Arg(a) => {
                 let arg = a.arguments.value.trim();
-                if names.iter().any(|n| n == arg) {
+                if let Some(name) = names.iter().find(|n| *n == arg) {
                     let start = text[..a.arg.span.start].rfind('\n').map_or(0, |i| i + 1);
                     let end = text[a.arguments.span.end..]
                         .find('\n')
                         .map_or(text.len(), |i| a.arguments.span.end + i + 1);
-                    drops.push(start..end);
+                    drops.push((start..end, name));
                 } else if names.iter().any(|n| {
                     arg.split_whitespace()
                         .any(|w| w.split('=').next() == Some(n.as_str()))
@@ -291,14 +303,16 @@ fn secret_arg_fix(b: &mut PlanBuilder, file: &str, names: &[String]) -> Result<(
                     continue;
                 }
                 let Command::Shell(s) = &r.arguments else {
+                    still_used.extend(&used);
                     b.note(format!(
-                        "{file}: an exec-form RUN uses a secret argument: rewrite it by hand"
+                        "{file}: an exec-form RUN uses a secret argument: rewrite it by hand (its ARG is kept until then)"
                     ));
                     continue;
                 };
                 if !r.here_docs.is_empty() {
+                    still_used.extend(&used);
                     b.note(format!(
-                        "{file}: a heredoc RUN uses a secret argument: rewrite it by hand"
+                        "{file}: a heredoc RUN uses a secret argument: rewrite it by hand (its ARG is kept until then)"
                     ));
                     continue;
                 }
@@ -326,7 +340,12 @@ fn secret_arg_fix(b: &mut PlanBuilder, file: &str, names: &[String]) -> Result<(
         .into_iter()
         .map(|(at, s)| (at, Some(s), at))
         .collect();
-    points.extend(drops.into_iter().map(|r| (r.start, None, r.end)));
+    points.extend(
+        drops
+            .into_iter()
+            .filter(|(_, name)| !still_used.contains(name))
+            .map(|(r, _)| (r.start, None, r.end)),
+    );
     points.sort_by_key(|p| p.0);
     for (start, insert, end) in points {
         if start < i {

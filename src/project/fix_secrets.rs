@@ -13,14 +13,39 @@ pub fn secret_name(var: &str) -> String {
     var.to_ascii_lowercase()
 }
 
-/// Adds the edits for the env secrets `names` of one service to `edits`;
-/// returns notes for what it left alone.
+/// The variable a value only refers to (`${STRIPE:-}`, `$STRIPE`): the
+/// Compose secret must read that one, the one that holds the value.
+fn referenced_variable(value: &str) -> Option<&str> {
+    let v = value.trim_matches(['"', '\'']);
+    let rest = v.strip_prefix("${").or_else(|| v.strip_prefix('$'))?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    let tail = &rest[end..];
+    // The whole value is the reference: `}` closes it, or a default or
+    // an error message does (`:-x}`), with nothing after it.
+    let whole = if v.starts_with("${") {
+        tail == "}"
+            || ([":-", "-", ":?", "?"].iter().any(|op| tail.starts_with(op))
+                && tail.ends_with('}')
+                && !tail[..tail.len() - 1].contains(['$', '}']))
+    } else {
+        tail.is_empty()
+    };
+    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && whole).then_some(name)
+}
+
+/// Adds the edits for the env secrets `names` of one service to `edits`,
+/// and to `defined` each moved secret's (variable, where Compose reads its
+/// value); returns notes for what it left alone.
 pub fn service_edits(
     lines: &[&str],
     l: &MappingLayout<'_>,
     names: &[String],
     edits: &mut Edits,
     added: &mut Vec<String>,
+    defined: &mut Vec<(String, String)>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let mut moved = Vec::new();
@@ -47,6 +72,8 @@ pub fn service_edits(
             notes.push(format!("{name}: a multi-line value: move it by hand"));
             continue;
         }
+        let source = referenced_variable(after_key).unwrap_or(name.as_str());
+        defined.push((name.clone(), source.to_owned()));
         let secret = secret_name(name);
         let new = if list {
             format!("{indent}- {name}_FILE=/run/secrets/{secret}")
@@ -85,23 +112,23 @@ pub fn service_edits(
     notes
 }
 
-/// Edits defining `vars` (variable names) as top-level secrets read from
-/// the environment.
+/// Edits defining `vars` ((variable, the variable Compose reads its value
+/// from)) as top-level secrets read from the environment.
 pub fn top_level_edits(
     lines: &[&str],
     positions: &Positions,
-    vars: &[String],
+    vars: &[(String, String)],
     edits: &mut Edits,
 ) -> Vec<String> {
-    let define = |indent: &str, v: &String| {
+    let define = |indent: &str, (v, source): &(String, String)| {
         vec![
             format!("{indent}{}:", secret_name(v)),
-            format!("{indent}  environment: {v}"),
+            format!("{indent}  environment: {source}"),
         ]
     };
-    let mut new: Vec<&String> = vars
+    let mut new: Vec<&(String, String)> = vars
         .iter()
-        .filter(|v| !positions.contains_key(&format!("/secrets/{}", secret_name(v))))
+        .filter(|(v, _)| !positions.contains_key(&format!("/secrets/{}", secret_name(v))))
         .collect();
     new.sort();
     new.dedup();
@@ -147,4 +174,19 @@ pub fn top_level_edits(
         }
     }
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referenced_variable;
+
+    #[test]
+    fn a_value_that_only_refers_to_a_variable_names_it() {
+        assert_eq!(referenced_variable("${STRIPE}"), Some("STRIPE"));
+        assert_eq!(referenced_variable("\"${STRIPE:-}\""), Some("STRIPE"));
+        assert_eq!(referenced_variable("$STRIPE"), Some("STRIPE"));
+        assert_eq!(referenced_variable("sk_live_${STRIPE}"), None);
+        assert_eq!(referenced_variable("${A}${B}"), None);
+        assert_eq!(referenced_variable("hunter2"), None);
+    }
 }

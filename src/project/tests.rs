@@ -463,3 +463,62 @@ fn copies_of_what_the_layer_scan_would_report_are_flagged_public_keys_are_not() 
         .collect();
     assert_eq!(lines, [2, 3, 6]);
 }
+
+/// A value typed as `${VAR}` (filled from `.env`) becomes a Compose secret
+/// read from that variable, the one that holds the value.
+#[test]
+fn an_interpolated_secret_is_read_from_the_variable_that_holds_it() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: alpine:3\n    environment:\n      STRIPE_SECRET_KEY: ${STRIPE}\n",
+        ),
+        (".env", "STRIPE=Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A\n"),
+    ]);
+    let checked = check(dir.path()).expect("checks");
+    assert!(
+        checked
+            .found
+            .iter()
+            .any(|(f, _)| f.rule == "container.env-secret"),
+        "{:?}",
+        checked
+            .found
+            .iter()
+            .map(|(f, _)| &f.rule)
+            .collect::<Vec<_>>()
+    );
+    let plan = fix::plan(dir.path(), &checked, Some("container.env-secret")).expect("plan");
+    let after = &plan.changes[0].after;
+    assert!(
+        after.contains("STRIPE_SECRET_KEY_FILE: /run/secrets/stripe_secret_key")
+            && after.contains("  stripe_secret_key:\n    environment: STRIPE\n"),
+        "{after}"
+    );
+}
+
+/// A secret ARG that a heredoc RUN still uses keeps its ARG (the RUN is
+/// left for the user with a note), so the build does not silently lose the
+/// value and the check still reports it; the shell-form RUN is rewritten.
+#[test]
+fn a_secret_arg_still_used_where_it_cannot_be_rewritten_is_kept() {
+    let dir = project(&[(
+        "Dockerfile",
+        "FROM node:20\nARG NPM_TOKEN\nRUN echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc && npm ci\nRUN <<EOF\nnpm publish --token $NPM_TOKEN\nEOF\nUSER node\n",
+    )]);
+    let checked = check(dir.path()).expect("checks");
+    let plan = fix::plan(dir.path(), &checked, Some("dockerfile.secret-arg-used")).expect("plan");
+    let after = &plan.changes[0].after;
+    assert!(after.contains("ARG NPM_TOKEN\n"), "{after}");
+    assert!(
+        after.contains("RUN --mount=type=secret,id=npm_token export NPM_TOKEN="),
+        "{after}"
+    );
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("heredoc") && n.contains("kept")),
+        "{:?}",
+        plan.notes
+    );
+}
