@@ -1,7 +1,8 @@
 //! No secret value leaves Dockward whole (issue 10). An image carries
 //! secrets in every place an image can: a build arg, `RUN` lines with
-//! `curl -u` and an `Authorization:` header, `ENV`, a label, and a folder
-//! named after a token holding a credential file. Every output of every
+//! `curl -u` and an `Authorization:` header, `ENV`, a label, a folder
+//! named after a token holding a credential file, and a password echoed
+//! into a file a later step deletes. Every output of every
 //! command (each format, the HTML report, stderr), the database and its
 //! WAL are searched for each value.
 
@@ -31,6 +32,8 @@ RUN echo "$DEPLOY_PASSWORD" > /dev/null
 RUN echo curl -u deploy:U3B7dJNZR1GSgM https://artifacts.invalid/app.tgz > /dev/null
 RUN echo 'curl -H "Authorization: Bearer wUoI145MKBMVOiPpC5WMtyjI3FWJVxokQk38lfXl"' > /dev/null
 RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Qm4xT9wL2pZ7vK3n > /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA/.env
+RUN echo zqvplokm77 > /tmp/pass.txt
+RUN rm /tmp/pass.txt
 "#,
             p = fx.prefix
         ),
@@ -100,8 +103,12 @@ RUN mkdir -p /srv/ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA && echo DB_PASSWORD=Q
         .filter_map(|f| f["evidence"].as_str())
         .collect();
     assert!(
-        history.len() >= 4,
-        "arg, curl -u, bearer, label: {history:?}"
+        history.len() >= 5,
+        "arg, curl -u, bearer, label, the echoed password: {history:?}"
+    );
+    assert!(
+        history.iter().any(|e| e.contains("/tmp/pass.txt")),
+        "the password written into a file later deleted: {history:?}"
     );
     // …and every rendering of them stays redacted.
     for args in [

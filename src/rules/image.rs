@@ -100,8 +100,22 @@ pub fn split_build_args(created_by: &str) -> (Vec<EnvVar>, &str) {
 /// goes through here.
 pub fn redact_step(scanner: &crate::secrets::SecretScanner, created_by: &str) -> String {
     let (args, command) = split_build_args(created_by);
+    // A literal written into a secret file (`echo VALUE > /tmp/pass.txt`)
+    // is a finding redacted there: the step must not show it either.
+    let mut command = command.to_owned();
+    for value in literal_write_values(scanner, &command) {
+        let hidden = crate::secrets::redact(&value);
+        if command.contains(&value) {
+            command = command.replace(&value, &hidden);
+        } else {
+            for word in value.split_whitespace() {
+                command = command.replace(word, &crate::secrets::redact(word));
+            }
+        }
+    }
+    let command = command.as_str();
     if args.is_empty() {
-        return scanner.redact_text(created_by);
+        return scanner.redact_text(command);
     }
     let shown: Vec<String> = args
         .iter()
@@ -189,6 +203,36 @@ fn literal_writes(
     scanner: &crate::secrets::SecretScanner,
     command: &str,
 ) -> Vec<(String, crate::secrets::SecretMatch)> {
+    literal_write_parts(scanner, command)
+        .into_iter()
+        .map(|(file, value)| {
+            let m = crate::secrets::SecretMatch {
+                rule_id: "secret-file".into(),
+                title: "Literal written into a secret file".into(),
+                severity: Severity::High,
+                redacted: crate::secrets::redact(&value),
+                digest: crate::secrets::digest(&value),
+                heuristic: false,
+            };
+            (file, m)
+        })
+        .collect()
+}
+
+/// The values [`literal_writes`] finds, for redacting the step itself
+/// (they never leave this module otherwise).
+fn literal_write_values(scanner: &crate::secrets::SecretScanner, command: &str) -> Vec<String> {
+    literal_write_parts(scanner, command)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// (file, literal value) of each write into a secret-named file.
+fn literal_write_parts(
+    scanner: &crate::secrets::SecretScanner,
+    command: &str,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for part in command.split("&&").flat_map(|p| p.split(';')) {
         let (write, file) = if let Some((w, f)) = part.split_once('>') {
@@ -221,17 +265,7 @@ fn literal_writes(
         {
             continue;
         }
-        out.push((
-            file.to_string(),
-            crate::secrets::SecretMatch {
-                rule_id: "secret-file".into(),
-                title: "Literal written into a secret file".into(),
-                severity: Severity::High,
-                redacted: crate::secrets::redact(value),
-                digest: crate::secrets::digest(value),
-                heuristic: false,
-            },
-        ));
+        out.push((file.to_string(), value.to_owned()));
     }
     out
 }
@@ -327,6 +361,9 @@ mod tests {
     #[test]
     fn a_literal_written_into_a_secret_file_is_found_and_not_shown() {
         let scanner = crate::secrets::builtin().expect("rules");
+        let step = redact_step(scanner, "/bin/sh -c echo zqvplokm77 > /tmp/pass.txt");
+        assert!(!step.contains("zqvplokm77"), "{step}");
+        assert!(step.contains("zq… (10 chars) > /tmp/pass.txt"), "{step}");
         let found = literal_writes(scanner, "/bin/sh -c echo mypassword > /tmp/pass.txt");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, "/tmp/pass.txt");

@@ -22,6 +22,9 @@ pub const PLANTED: &[&str] = &[
     "glpat-x7Yz9AbCdEfGh1JkLmNo",
     "ghp_L3aK1nF0ld3rN4m3T0k3nXy9876543210zzA",
     "Qm4xT9wL2pZ7vK3n",
+    // tests/leaks.rs: the field case, a password echoed into a file that a
+    // later step deletes (the step keeps it).
+    "zqvplokm77",
 ];
 
 /// Whether `bytes` contain any planted secret; names the first found.
