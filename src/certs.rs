@@ -66,6 +66,8 @@ fn subject_key(cert: &X509Certificate<'_>) -> [u8; 32] {
     h.finalize().into()
 }
 
+const DISTRIBUTION_ROOTS: &str = include_str!("certs_distribution_roots.txt");
+
 fn public_roots() -> &'static PublicRoots {
     static ROOTS: OnceLock<PublicRoots> = OnceLock::new();
     ROOTS.get_or_init(|| {
@@ -77,6 +79,15 @@ fn public_roots() -> &'static PublicRoots {
             roots.certs.insert(sha256(der.as_ref()));
             if let Ok((_, cert)) = X509Certificate::from_der(der.as_ref()) {
                 roots.subject_keys.insert(subject_key(&cert));
+            }
+        }
+        // Distributions' bundles are cut from older certdata: their extra
+        // roots are public too (else every Debian image's bundle would read
+        // as "48 certificates not among the public roots").
+        for line in DISTRIBUTION_ROOTS.lines().filter(|l| !l.starts_with('#')) {
+            let mut digest = [0u8; 32];
+            if hex::decode_to_slice(line.trim(), &mut digest).is_ok() {
+                roots.certs.insert(digest);
             }
         }
         roots
@@ -151,6 +162,17 @@ pub fn pem_certificates(content: &[u8]) -> Vec<(Vec<u8>, CertSummary)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_distributions_bundle_is_all_public_roots() {
+        let Ok(bundle) = std::fs::read("/usr/share/ca-certificates/mozilla/GLOBALTRUST_2020.crt")
+        else {
+            return; // not a Debian machine
+        };
+        let certs = pem_certificates(&bundle);
+        assert_eq!(certs.len(), 1);
+        assert!(certs[0].1.public_root, "{}", certs[0].1.subject);
+    }
 
     #[test]
     fn mozilla_roots_are_public_and_corporate_cas_are_not() {

@@ -188,3 +188,20 @@ pub fn read(path: &Path, now_unix: i64) -> Result<Vec<CaCertificate>, CaError> {
         .map_err(|e| unreadable(e.to_string()))?;
     parse(&bytes, &shown, now_unix)
 }
+
+/// The certificates of a file the user chose that need setting up: not the
+/// public roots (a whole system bundle leaves just the corporate CA), not
+/// a server certificate beside CAs (a chain file), the TLS-inspection
+/// vendor's first. Refuses a file of public roots only.
+pub fn corporate(certs: Vec<CaCertificate>, shown: &str) -> Result<Vec<CaCertificate>, CaError> {
+    let mut out: Vec<CaCertificate> = certs.into_iter().filter(|c| !c.public_root).collect();
+    let is_ca = |c: &CaCertificate| c.ca && !c.not_ca;
+    if out.iter().any(is_ca) {
+        out.retain(is_ca);
+    }
+    out.sort_by_key(|c| c.vendor.is_none());
+    if out.is_empty() {
+        return Err(CaError::OnlyPublic(shown.to_owned()));
+    }
+    Ok(out)
+}

@@ -187,3 +187,46 @@ fn variables_come_first_keys_are_reported_and_the_vendor_root_is_chosen() {
     let choice = found.choice.expect("one vendor root");
     assert!(choice.subject.contains("goskope"), "{}", choice.subject);
 }
+
+/// A file the user picks (`--cert`, "Use this file") that is a whole
+/// distribution bundle plus the corporate CA and a server certificate
+/// yields the corporate CA alone, the vendor's first when there are two.
+#[test]
+fn a_chosen_bundle_file_yields_only_its_corporate_cas_vendor_first() {
+    let Ok(dir) = std::fs::read_dir("/usr/share/ca-certificates/mozilla") else {
+        return; // not a Debian machine
+    };
+    let mut bundle = Vec::new();
+    for e in dir.flatten() {
+        bundle.extend(std::fs::read(e.path()).expect("read"));
+    }
+    bundle.extend(fixture("corp-ca.pem"));
+    bundle.extend(fixture("leaf.pem"));
+    let all = certificate::parse(&bundle, "bundle.pem", 0).expect("parses");
+    assert!(all.len() > 100);
+    let chosen = certificate::corporate(all, "bundle.pem").expect("one");
+    assert_eq!(
+        chosen.len(),
+        1,
+        "{:?}",
+        chosen.iter().map(|c| &c.subject).collect::<Vec<_>>()
+    );
+    assert!(chosen[0].subject.contains("Acme Internal Root CA"));
+    bundle.extend(fixture("netskope-ca.pem"));
+    let two = certificate::corporate(
+        certificate::parse(&bundle, "bundle.pem", 0).expect("parses"),
+        "bundle.pem",
+    )
+    .expect("two");
+    assert_eq!(two.len(), 2);
+    assert_eq!(two[0].vendor.as_deref(), Some("Netskope"));
+    let public_only =
+        std::fs::read("/usr/share/ca-certificates/mozilla/GLOBALTRUST_2020.crt").expect("read");
+    assert!(matches!(
+        certificate::corporate(
+            certificate::parse(&public_only, "g.pem", 0).expect("parses"),
+            "g.pem"
+        ),
+        Err(CaError::OnlyPublic(_))
+    ));
+}

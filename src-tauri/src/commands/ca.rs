@@ -82,7 +82,8 @@ pub async fn ca_read_certificate(
     _: &AppState,
     path: String,
 ) -> Result<Vec<CaCertificate>, AppError> {
-    Ok(certificate::read(Path::new(&path), now_unix())?)
+    let certs = certificate::read(Path::new(&path), now_unix())?;
+    Ok(certificate::corporate(certs, &path)?)
 }
 
 pub async fn ca_plan(

@@ -32,7 +32,8 @@ impl Analyzer for CaCertAnalyzer {
         "ca-certificates"
     }
     fn version(&self) -> u32 {
-        2
+        // 3: distributions' roots are public; the vendor is named first.
+        3
     }
     fn required(&self, path: &str, size: u64) -> bool {
         let lower = path.to_ascii_lowercase();
@@ -75,14 +76,16 @@ impl Analyzer for CaCertAnalyzer {
             // A trust bundle (after `update-ca-certificates`, or a CA
             // appended to it): one finding naming what is not public.
             let vendor = added.iter().find_map(|s| s.vendor);
-            let mut names: Vec<String> = added
+            // The vendor's certificate first: it is the one that matters.
+            let mut named: Vec<(bool, String)> = added
                 .iter()
                 .map(|s| match s.vendor {
-                    Some(v) => format!("{} ({v})", s.subject),
-                    None => s.subject.clone(),
+                    Some(v) => (false, format!("{} ({v})", s.subject)),
+                    None => (true, s.subject.clone()),
                 })
                 .collect();
-            names.sort();
+            named.sort();
+            let names: Vec<String> = named.into_iter().map(|(_, n)| n).collect();
             let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
             let more = names.len().saturating_sub(shown.len());
             let evidence = format!(

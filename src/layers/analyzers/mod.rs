@@ -275,6 +275,41 @@ mod tests {
         );
     }
 
+    /// A Debian image's own bundle (cut from older certdata than Mozilla's
+    /// current roots) is all public: only the corporate CA added to it is
+    /// named.
+    #[test]
+    fn a_distribution_bundle_with_a_corporate_ca_names_only_that_ca() {
+        let Ok(dir) = std::fs::read_dir("/usr/share/ca-certificates/mozilla") else {
+            return; // not a Debian machine
+        };
+        let mut bundle = Vec::new();
+        let mut n = 0;
+        for e in dir.flatten() {
+            bundle.extend(std::fs::read(e.path()).expect("read"));
+            n += 1;
+        }
+        assert!(n > 100, "{n}");
+        let hits = run("etc/ssl/certs/ca-certificates.crt", &bundle);
+        assert!(hits.is_empty(), "{hits:?}");
+        bundle.extend(cert("corp-ca.pem"));
+        bundle.extend(cert("netskope-ca.pem"));
+        let hits = run("etc/ssl/certs/ca-certificates.crt", &bundle);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let e = &hits[0].evidence;
+        assert!(
+            e.contains(&format!(
+                "2 of {} certificates not among the public roots",
+                n + 2
+            )),
+            "{e}"
+        );
+        assert!(
+            e.find("(Netskope)") < e.find("Acme Internal Root CA"),
+            "the vendor first: {e}"
+        );
+    }
+
     #[test]
     fn binary_files_are_skipped() {
         let mut bin = b"ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab".to_vec();

@@ -33,7 +33,8 @@ impl Analyzer for SecretFileAnalyzer {
         "secret-files"
     }
     fn version(&self) -> u32 {
-        1
+        // 2: `credentials` and `creds` are secret file names.
+        2
     }
     fn required(&self, path: &str, size: u64) -> bool {
         size > 0 && size <= 4096 && self.secret_name(path)

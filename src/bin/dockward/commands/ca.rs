@@ -40,14 +40,8 @@ fn describe(c: &CaCertificate) -> String {
 /// The certificates to use: those of `--cert`, else the unambiguous one.
 fn chosen(cert: Option<&Path>) -> anyhow::Result<Vec<CaCertificate>> {
     if let Some(path) = cert {
-        let certs: Vec<CaCertificate> = certificate::read(path, now_unix())?
-            .into_iter()
-            .filter(|c| !c.public_root)
-            .collect();
-        if certs.is_empty() {
-            return Err(dockward::ca::CaError::OnlyPublic(path.display().to_string()).into());
-        }
-        return Ok(certs);
+        let certs = certificate::read(path, now_unix())?;
+        return Ok(certificate::corporate(certs, &path.display().to_string())?);
     }
     let found = detect(&DetectEnv::from_process());
     match found.choice {
