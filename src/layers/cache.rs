@@ -22,6 +22,9 @@ struct StoredWhiteouts {
     /// Entries whose names were too long to analyse (shown in results).
     #[serde(default)]
     skipped_long_names: u64,
+    /// Key-named files too large for the key analyzer (shown in results).
+    #[serde(default)]
+    large_key_files: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -67,6 +70,7 @@ pub fn to_records(layers: &[(String, LayerWalk)], registry: &Registry) -> Vec<La
                 deleted: sorted(&w.deleted),
                 opaque: sorted(&w.opaque),
                 skipped_long_names: w.skipped_long_names,
+                large_key_files: w.large_key_files,
             };
             let paths = key_bytes(&w.paths);
             let packaged = key_bytes(&w.packaged);
@@ -119,6 +123,7 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                 diff_id: Some(r.diff_id.clone()),
                 uncompressed_bytes: u64::try_from(r.size).unwrap_or(0),
                 skipped_long_names: whiteouts.skipped_long_names,
+                large_key_files: whiteouts.large_key_files,
                 deleted: whiteouts.deleted.into_iter().collect(),
                 opaque: whiteouts.opaque.into_iter().collect(),
                 paths: keys(&r.paths),

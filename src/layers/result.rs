@@ -338,6 +338,13 @@ pub fn build_scan(
             assembly.max_path_len
         ));
     }
+    let large_key_files: u64 = stack.walks.iter().map(|w| w.large_key_files).sum();
+    if large_key_files > 0 {
+        not_analysed.push(format!(
+            "{large_key_files} files named like keys or credentials are over {} MiB: searched for tokens, not for private keys or certificates",
+            super::file::WINDOW >> 20
+        ));
+    }
     ImageScan {
         not_analysed,
         image: subject.key.clone(),

@@ -847,3 +847,49 @@ fn nested_oci_indexes_are_followed() {
     assert_eq!(s.image, "example/multi:1");
     assert_eq!(s.layer_findings().count(), 1);
 }
+
+/// Regression (issue 10): a credential file or a PEM chain over 1 MiB was
+/// passed over in silence. Up to a window (4 MiB) they get the key and
+/// credential analyzers; beyond it a key-named file is searched for tokens
+/// and the scan says it was not searched for keys.
+#[test]
+fn large_credential_and_key_files_are_analysed_or_counted() {
+    let filler = |n: usize| "# padding line of an application config file\n".repeat(n / 46 + 1);
+    let env = format!("{}GITHUB_TOKEN={TOKEN}\n", filler(1_200_000));
+    let mut chain = filler(2_200_000).into_bytes();
+    chain.extend_from_slice(KEY);
+    let mut huge = filler(5 << 20).into_bytes();
+    huge.extend_from_slice(format!("token={TOKEN}\n").as_bytes());
+    let l0 = layer(&[
+        ("app/.env", Some(env.as_bytes())),
+        ("etc/ssl/private/fullchain-and-key.pem", Some(&chain)),
+        ("srv/huge.pem", Some(&huge)),
+    ]);
+    let s = scan(&legacy(&[l0], "example/large:1"));
+    assert_eq!(s.error, None);
+    let at = |path: &str| -> Vec<String> {
+        s.layer_findings()
+            .filter(|f| f.path.as_deref() == Some(path))
+            .map(|f| f.finding.rule.clone())
+            .collect()
+    };
+    assert_eq!(
+        at("/app/.env"),
+        ["image.layer-credential-file"],
+        "{:?}",
+        s.not_analysed
+    );
+    assert_eq!(
+        at("/etc/ssl/private/fullchain-and-key.pem"),
+        ["image.layer-private-key"]
+    );
+    assert_eq!(
+        at("/srv/huge.pem"),
+        ["image.layer-secret"],
+        "tokens still found"
+    );
+    assert_eq!(
+        s.not_analysed,
+        ["1 files named like keys or credentials are over 4 MiB: searched for tokens, not for private keys or certificates"]
+    );
+}

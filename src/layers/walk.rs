@@ -63,6 +63,9 @@ pub struct LayerWalk {
     pub hits: Vec<PathHit>,
     /// Entries whose names were too long to analyse.
     pub skipped_long_names: u64,
+    /// Files named like keys or credentials too large for the whole-file
+    /// analyzers: searched for tokens, not for keys.
+    pub large_key_files: u64,
     /// Files the layer's package databases (dpkg, apk) list, as path keys.
     pub packaged: HashSet<u64>,
 }
@@ -311,6 +314,11 @@ fn walk_entries<R: Read>(
                 .map_err(|e| classify(label, e, limits, walk))?;
             context::packaged_paths(&path, &String::from_utf8_lossy(&list), &mut walk.packaged);
             continue;
+        }
+        if size > super::file::WINDOW as u64
+            && super::analyzers::key_material::named_like_key_material(&path)
+        {
+            walk.large_key_files += 1;
         }
         let found = super::file::analyze(registry, &path, size, &mut entry)
             .map_err(|e| classify(label, e, limits, walk))?;

@@ -3,8 +3,34 @@
 
 use super::{binary_by_name, file_name, is_binary, Analyzer, CredentialKind};
 use crate::finding::{Hit, Severity};
+use crate::layers::file::WINDOW;
 use crate::secrets::keys;
 use crate::secrets::{self, SecretScanner};
+
+/// Whether a file's name says it holds keys, certificates or credentials:
+/// over [`WINDOW`] bytes such a file is searched for tokens only, and the
+/// scan says so rather than passing it over in silence.
+pub fn named_like_key_material(path: &str) -> bool {
+    let name = file_name(path).to_ascii_lowercase();
+    CredentialKind::of(path).is_some()
+        || name.starts_with("id_")
+        || [
+            ".pem",
+            ".key",
+            ".crt",
+            ".cer",
+            ".p12",
+            ".pfx",
+            ".jks",
+            ".keystore",
+            ".ppk",
+            ".kdbx",
+            ".asc",
+            ".gpg",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
 
 /// Finds key material and credential files.
 pub struct KeyMaterialAnalyzer {
@@ -23,11 +49,14 @@ impl Analyzer for KeyMaterialAnalyzer {
         "key-material"
     }
     fn version(&self) -> u32 {
-        2
+        // 3: files up to a whole window (4 MiB), not 1 MiB.
+        3
     }
     fn required(&self, path: &str, size: u64) -> bool {
-        // Keys and credential files are small; anything larger is something else.
-        size > 0 && size <= 1 << 20 && !binary_by_name(path)
+        // The whole file must fit in the first window, which the reader has
+        // in memory anyway; larger files named like keys are counted as not
+        // fully analysed (see `named_like_key_material`).
+        size > 0 && size <= WINDOW as u64 && !binary_by_name(path)
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Vec<Hit> {
         if let Some(store) = keys::key_store(file_name(path), content) {

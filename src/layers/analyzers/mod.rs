@@ -10,7 +10,7 @@
 
 mod ca_cert;
 
-mod key_material;
+pub(crate) mod key_material;
 mod secret_file;
 mod secrets;
 

@@ -25,8 +25,11 @@ impl Analyzer for SecretsAnalyzer {
         1000 + self.scanner.version
     }
     fn required(&self, path: &str, size: u64) -> bool {
-        // Credential files get one finding, from the key-material analyzer.
-        size > 0 && !binary_by_name(path) && CredentialKind::of(path).is_none()
+        // Credential files get one finding, from the key-material analyzer,
+        // when they fit in its window; a larger one gets the token rules.
+        size > 0
+            && !binary_by_name(path)
+            && (CredentialKind::of(path).is_none() || size > crate::layers::file::WINDOW as u64)
     }
     fn streams(&self) -> bool {
         true
