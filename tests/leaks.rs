@@ -110,6 +110,16 @@ RUN rm /tmp/pass.txt
         history.iter().any(|e| e.contains("/tmp/pass.txt")),
         "the password written into a file later deleted: {history:?}"
     );
+    // The scan recorded what it printed, configuration findings included
+    // (one answer per image), so `findings` lists them too.
+    let stored = run(&["findings", "--format", "json"]);
+    for rule in [
+        "image.history-secret",
+        "image.env-secret",
+        "image.layer-credential-file",
+    ] {
+        assert!(stored.contains(rule), "{rule} not recorded: {stored}");
+    }
     // …and every rendering of them stays redacted.
     for args in [
         &["scan", &image][..],

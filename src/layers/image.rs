@@ -265,7 +265,10 @@ async fn finish(
         Ok(scans) => match scans.iter().find_map(|s| s.error.as_deref()) {
             Some(e) => run.interrupted(e).await?,
             None => {
-                let findings: Vec<_> = scans.iter().flat_map(ImageScan::store_findings).collect();
+                let findings: Vec<_> = scans
+                    .iter()
+                    .flat_map(ImageScan::recorded_findings)
+                    .collect();
                 let scores: Vec<_> = scans.iter().map(|s| (s.subject.clone(), s.score)).collect();
                 run.complete(&findings, &scores).await?;
             }

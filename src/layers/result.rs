@@ -97,12 +97,24 @@ impl ImageScan {
         self.findings.iter().filter(|f| f.layer.is_some())
     }
 
-    /// The layer findings as a layer scan records them. (Findings of the
-    /// configuration belong to inventories, which record them.)
+    /// The layer findings alone, as the inventory merges them from the
+    /// cache (it judges the configuration itself).
     pub fn store_findings(&self) -> Vec<Finding> {
+        self.as_findings(true)
+    }
+
+    /// Every finding of the scan as it is recorded: the layers' and the
+    /// configuration's (its ENV, build history, user, age), with the
+    /// inventory's fingerprints, so `findings`, `report` and the window
+    /// show what `scan` printed.
+    pub fn recorded_findings(&self) -> Vec<Finding> {
+        self.as_findings(false)
+    }
+
+    fn as_findings(&self, layers_only: bool) -> Vec<Finding> {
         self.findings
             .iter()
-            .filter(|f| f.layer.is_some())
+            .filter(|f| !layers_only || f.layer.is_some())
             .map(|f| {
                 let r = &f.finding;
                 Finding {

@@ -704,7 +704,18 @@ fn a_scan_reports_the_configuration_too_with_the_inventorys_fingerprints() {
     assert_eq!(
         s.store_findings().len(),
         0,
-        "configuration findings are the inventory's to record"
+        "the inventory merges layer findings only"
+    );
+    let recorded = s.recorded_findings();
+    assert!(
+        recorded.iter().any(|f| f.rule == "image.history-secret"),
+        "a scan records what it printed: {:?}",
+        recorded.iter().map(|f| &f.rule).collect::<Vec<_>>()
+    );
+    assert!(
+        !serde_json::to_string(&recorded.iter().map(|f| &f.evidence).collect::<Vec<_>>())
+            .expect("json")
+            .contains(&TOKEN[4..])
     );
 }
 
