@@ -254,7 +254,9 @@ pub fn compose(
     let forget = notified
         .iter()
         .filter(|(key, said)| {
-            !items.iter().any(|(k, _)| k == *key) && !(registry_incomplete && from_registry(said))
+            let current = items.iter().any(|(k, _)| k == *key);
+            let unanswered = registry_incomplete && from_registry(said);
+            !current && !unanswered
         })
         .map(|(key, _)| key.clone())
         .collect();
