@@ -178,11 +178,40 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
             "a stray `COPY . .` cannot bake the certificate into an image",
         )?;
     }
-    let (dockerfiles, composes) = project_files(b.root());
+    let (dockerfiles, mut composes) = project_files(b.root());
+    // With COMPOSE_FILE in .env, Compose loads the files it names and no
+    // override by itself: those files get the setup, and their overrides
+    // are added to the list.
+    let env_text = b.read(".env").ok().flatten().unwrap_or_default();
+    let setting = ComposeFileSetting::parse(&env_text);
+    if let Some(s) = &setting {
+        for f in &s.files {
+            if !composes.contains(f) && b.root().join(f).is_file() {
+                composes.push(f.clone());
+            }
+        }
+    }
+    let mut overrides: Vec<(String, String)> = Vec::new();
     let mut steps = 0;
+    // A file that cannot be read or parsed (a template named Dockerfile.j2,
+    // a binary, broken YAML) is left alone with a note: the others still
+    // get the setup, as the project check reports such files one by one.
     for df in &dockerfiles {
-        let Some(text) = b.read(df)? else { continue };
-        let r = rewrite(&text, df)?;
+        let text = match b.read(df) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(e) => {
+                b.note(format!("{df}: not changed: {e}"));
+                continue;
+            }
+        };
+        let r = match rewrite(&text, df) {
+            Ok(r) => r,
+            Err(e) => {
+                b.note(format!("{df}: not changed: {e}"));
+                continue;
+            }
+        };
         for n in r.notes {
             b.note(n);
         }
@@ -197,11 +226,21 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
         }
     }
     for c in &composes {
-        let Some(text) = b.read(c)? else { continue };
-        let doc = crate::compose::to_json(&text).map_err(|reason| CaError::Compose {
-            path: c.clone(),
-            reason,
-        })?;
+        let text = match b.read(c) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(e) => {
+                b.note(format!("{c}: not changed: {e}"));
+                continue;
+            }
+        };
+        let doc = match crate::compose::to_json(&text) {
+            Ok(doc) => doc,
+            Err(reason) => {
+                b.note(format!("{c}: not changed: it does not parse ({reason})"));
+                continue;
+            }
+        };
         let services = crate::compose::services(&doc);
         if services.is_empty() {
             continue;
@@ -213,14 +252,17 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
         } else {
             format!("{dir}/{over_name}")
         };
+        overrides.push((c.clone(), over.clone()));
         match b.read(&over)? {
             Some(existing) => {
                 let bundle = relative_from(dir, ".certs/ca-bundle.pem");
-                let (text, notes) = merge_override(&existing, &services, &bundle)
-                    .map_err(|reason| CaError::Compose {
-                        path: over.clone(),
-                        reason,
-                    })?;
+                let (text, notes) = match merge_override(&existing, &services, &bundle) {
+                    Ok(merged) => merged,
+                    Err(reason) => {
+                        b.note(format!("{over}: not changed: {reason}"));
+                        continue;
+                    }
+                };
                 for n in notes {
                     b.note(format!("{over}: {n}"));
                 }
@@ -241,6 +283,28 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
             )?,
         }
     }
+    if let Some(s) = &setting {
+        let mut files = s.files.clone();
+        for (compose, over) in &overrides {
+            if !files.contains(compose) {
+                b.note(format!("{compose}: COMPOSE_FILE in .env does not name it, so Compose uses neither it nor {over}"));
+            } else if !files.contains(over) {
+                let at = files
+                    .iter()
+                    .position(|f| f == compose)
+                    .map_or(files.len(), |i| i + 1);
+                files.insert(at, over.clone());
+            }
+        }
+        if files != s.files {
+            b.set(
+                ".env",
+                s.with_files(&env_text, &files),
+                None,
+                "COMPOSE_FILE names the files Compose loads (and it then loads no override by itself): the override is added after its compose file",
+            )?;
+        }
+    }
     if steps > 0 || !composes.is_empty() {
         b.note(format!(
             "builds need BuildKit (the default since Docker 23; on 20.10 set DOCKER_BUILDKIT=1) and the secret: `docker build --secret id={SECRET_ID},src=.certs/ca-bundle.pem .`; Compose passes it by itself"
@@ -252,6 +316,63 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
         }
     }
     Ok(b.finish())
+}
+
+/// `COMPOSE_FILE` as a project's `.env` sets it.
+pub(super) struct ComposeFileSetting {
+    /// Its line (0-based) in `.env`.
+    line: usize,
+    /// The files it names, relative, without `./`.
+    pub files: Vec<String>,
+    /// `COMPOSE_PATH_SEPARATOR`, or `:`.
+    separator: char,
+}
+
+impl ComposeFileSetting {
+    /// Reads it from `.env`'s text, if set.
+    pub fn parse(env: &str) -> Option<ComposeFileSetting> {
+        let value = |key: &str| {
+            env.lines().enumerate().find_map(|(i, l)| {
+                let l = l.trim().trim_start_matches("export ");
+                let v = l.strip_prefix(key)?.strip_prefix('=')?;
+                Some((i, v.trim().trim_matches(['"', '\'']).to_owned()))
+            })
+        };
+        let separator = value("COMPOSE_PATH_SEPARATOR")
+            .and_then(|(_, v)| v.chars().next())
+            .unwrap_or(':');
+        let (line, list) = value("COMPOSE_FILE")?;
+        let files = list
+            .split(separator)
+            .map(|f| f.trim().trim_start_matches("./").to_owned())
+            .filter(|f| !f.is_empty())
+            .collect();
+        Some(ComposeFileSetting {
+            line,
+            files,
+            separator,
+        })
+    }
+
+    /// `env` with the setting naming `files`, every other line as it was.
+    fn with_files(&self, env: &str, files: &[String]) -> String {
+        let value = files.join(&self.separator.to_string());
+        env.split_inclusive('\n')
+            .enumerate()
+            .map(|(i, l)| {
+                if i != self.line {
+                    return l.to_owned();
+                }
+                let end = &l[l.trim_end_matches(['\r', '\n']).len()..];
+                let export = if l.trim_start().starts_with("export ") {
+                    "export "
+                } else {
+                    ""
+                };
+                format!("{export}COMPOSE_FILE={value}{end}")
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -158,12 +158,30 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
                 .into()
         },
     ));
-    let (dockerfiles, composes) = project_files(root);
+    let (dockerfiles, mut composes) = project_files(root);
+    let setting = std::fs::read_to_string(root.join(".env"))
+        .ok()
+        .and_then(|t| super::project::ComposeFileSetting::parse(&t));
+    if let Some(s) = &setting {
+        for f in &s.files {
+            if !composes.contains(f) && root.join(f).is_file() {
+                composes.push(f.clone());
+            }
+        }
+    }
     for df in &dockerfiles {
         let Ok(text) = std::fs::read_to_string(root.join(df)) else {
             continue;
         };
-        let missing = rewrite(&text, df)?.steps;
+        let Ok(rewritten) = rewrite(&text, df) else {
+            checks.push(check(
+                &format!("{df}: build secret"),
+                false,
+                "it does not parse: check it by hand".into(),
+            ));
+            continue;
+        };
+        let missing = rewritten.steps;
         checks.push(check(
             &format!("{df}: build secret"),
             missing == 0,
@@ -207,6 +225,18 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
             Ok(t) => missing_setup(&t, &services),
             Err(_) => services.iter().map(|s| s.name.clone()).collect(),
         };
+        if let Some(s) = setting.as_ref().filter(|s| s.files.contains(c)) {
+            let loaded = s.files.contains(&over);
+            checks.push(check(
+                &format!("{c}: COMPOSE_FILE"),
+                loaded,
+                if loaded {
+                    format!("COMPOSE_FILE in .env names {over}")
+                } else {
+                    format!("COMPOSE_FILE in .env names {c} but not {over}: Compose will not load the setup")
+                },
+            ));
+        }
         let ok = missing.is_empty();
         checks.push(check(
             &format!("{c}: containers"),

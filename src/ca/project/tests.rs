@@ -186,3 +186,81 @@ async fn an_override_the_user_has_is_extended_applied_and_undone_byte_for_byte()
         mine.as_bytes()
     );
 }
+
+/// With COMPOSE_FILE in .env, Compose loads only the files it names: the
+/// files named there get the setup (whatever they are called), the
+/// overrides join the list, every other line of .env is kept, and verify
+/// checks the list. A template, a binary "Dockerfile" and a broken compose
+/// file are left alone with notes instead of stopping the plan.
+#[tokio::test]
+async fn compose_file_in_env_gets_the_overrides_and_bad_files_are_notes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    write(root, "compose.yaml", "services:\n  web:\n    build: .\n");
+    write(
+        root,
+        "docker-compose.dev.yml",
+        "services:\n  web:\n    environment:\n      DEBUG: \"1\"\n",
+    );
+    let env = "# local\nexport COMPOSE_FILE=compose.yaml:./docker-compose.dev.yml\nDB_PASSWORD=Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A\n";
+    write(root, ".env", env);
+    write(root, "Dockerfile", "FROM node:20\nRUN npm ci\n");
+    write(
+        root,
+        "templates/Dockerfile.j2",
+        "{% if base %}\nFROM {{ base }}\n",
+    );
+    std::fs::create_dir_all(root.join("tools")).expect("mkdir");
+    std::fs::write(root.join("tools/Dockerfile"), b"\x00\x01\x02\xff\xfe").expect("write");
+    write(root, "broken/compose.yaml", "services: [web\n");
+    let plan = plan(root, &ca()).expect("one bad file does not stop the plan");
+    let get = |p: &str| {
+        plan.changes
+            .iter()
+            .find(|c| c.path == p)
+            .map(|c| c.after.clone())
+    };
+    assert_eq!(
+        get(".env").as_deref(),
+        Some("# local\nexport COMPOSE_FILE=compose.yaml:compose.override.yaml:docker-compose.dev.yml:docker-compose.dev.override.yml\nDB_PASSWORD=Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A\n")
+    );
+    assert!(
+        get("docker-compose.dev.override.yml").is_some(),
+        "{:?}",
+        plan.changes.iter().map(|c| &c.path).collect::<Vec<_>>()
+    );
+    assert!(get("Dockerfile").is_some());
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("broken/compose.yaml: not changed")),
+        "{:?}",
+        plan.notes
+    );
+    assert!(
+        !plan.diff().contains("Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A"),
+        "the .env diff hides its secrets"
+    );
+    let db_dir = tempfile::tempdir().expect("tmp");
+    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
+        .await
+        .expect("store");
+    crate::edit::apply::apply(&plan, &store)
+        .await
+        .expect("apply");
+    let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
+    let listed = checks
+        .iter()
+        .find(|c| c.what == "docker-compose.dev.yml: COMPOSE_FILE")
+        .expect("checked");
+    assert!(listed.ok, "{listed:?}");
+    crate::edit::apply::undo(&store, root).await.expect("undo");
+    assert_eq!(
+        std::fs::read_to_string(root.join(".env")).expect("read"),
+        env
+    );
+    let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
+    assert!(checks
+        .iter()
+        .any(|c| c.what == "compose.yaml: COMPOSE_FILE" && !c.ok));
+}
