@@ -1,7 +1,7 @@
 //! Where a file sits in an image, which decides what may be reported about
 //! it. Files the image's package manager installed, and files inside
 //! dependency trees (`node_modules`, `site-packages`, `vendor`, gems, the Go
-//! module cache, `/usr/lib`, `/usr/share`), are vendor code: precise token
+//! module cache, `/usr/lib`, `/usr/share` but for web roots), are vendor code: precise token
 //! formats and private keys are still looked for there (a real token pasted
 //! into `node_modules` is still found), heuristics are not. Inside vendor
 //! code, test fixtures and examples ship keys on purpose (`tornado/test/
@@ -53,7 +53,6 @@ const DEPENDENCY_PREFIXES: &[&str] = &[
     "usr/lib64/",
     "usr/libexec/",
     "usr/include/",
-    "usr/local/lib/",
     "usr/local/go/",
     "usr/local/include/",
     "lib/",
@@ -65,6 +64,13 @@ const DEPENDENCY_PREFIXES: &[&str] = &[
     "root/go/pkg/mod/",
     "go/pkg/mod/",
 ];
+
+/// Library folders of language runtimes (matched as `lib/<name>…/`).
+const RUNTIME_LIBS: &[&str] = &["python", "ruby", "perl", "php", "lua", "node"];
+
+/// Trees under those prefixes that hold the application's own files: a web
+/// server's document roots (`COPY dist/ /usr/share/nginx/html/`).
+const APPLICATION_PREFIXES: &[&str] = &["usr/share/nginx/html/"];
 
 /// Folder names of tests, fixtures, examples and docs.
 const TEST_DIRS: &[&str] = &[
@@ -121,11 +127,15 @@ fn test_path(path: &str) -> bool {
 /// The place of `path` (no leading `/`; `key` is [`path_key`] of the real
 /// path, when `path` is shown redacted), given the image's packaged files.
 pub fn place_of(path: &str, key: u64, packaged: &HashSet<u64>) -> Place {
+    let own_tree = APPLICATION_PREFIXES.iter().any(|p| path.starts_with(p));
     let dependency = packaged.contains(&key)
-        || DEPENDENCY_PREFIXES.iter().any(|p| path.starts_with(p))
+        || (!own_tree && DEPENDENCY_PREFIXES.iter().any(|p| path.starts_with(p)))
         || path.split('/').any(|d| {
             DEPENDENCY_DIRS.contains(&d)
-                || (d.starts_with("python") && path.contains(&format!("lib/{d}/")))
+                // A language's library tree as official images install it
+                // from source (`/usr/local/lib/python3.12/`, `…/lib/ruby/`).
+                || (RUNTIME_LIBS.iter().any(|r| d.starts_with(r))
+                    && path.contains(&format!("lib/{d}/")))
         })
         || path.contains("/share/jupyter/");
     match (dependency, dependency && test_path(path)) {
@@ -205,6 +215,11 @@ mod tests {
                 Place::Dependency,
             ),
             ("etc/app/app.conf", Place::Application),
+            ("usr/local/lib/python3.12/http/client.py", Place::Dependency),
+            ("usr/local/lib/ruby/3.3.0/net/http.rb", Place::Dependency),
+            ("usr/local/lib/perl5/5.36/LWP.pm", Place::Dependency),
+            ("usr/local/lib/myapp/settings.py", Place::Application),
+            ("usr/share/nginx/html/config.js", Place::Application),
             ("root/.ssh/id_rsa", Place::Application),
             ("app/tests/fixtures/key.pem", Place::Application),
         ] {

@@ -242,13 +242,6 @@ pub fn build_scan(
         .map(|h| crate::rules::image::redact_step(scanner, h))
         .collect();
     let error = error.map(|e| scanner.redact_text(&e));
-    // Files any layer's package database lists are vendor code, wherever
-    // they are (see `context`).
-    let packaged: std::collections::HashSet<u64> = stack
-        .walks
-        .iter()
-        .flat_map(|w| w.packaged.iter().copied())
-        .collect();
     let mut found: Vec<(Finding, Spot)> = Vec::new();
     let mut layers = Vec::new();
     for (i, w) in stack.walks.iter().enumerate() {
@@ -261,7 +254,11 @@ pub fn build_scan(
         for ph in &w.hits {
             let path = ph.hit.location.clone();
             let real = ph.keys.first().copied().unwrap_or_default();
-            let place = place_of(&path, real, &packaged);
+            // A file the package manager wrote in this layer (its database
+            // in the same layer lists it) is vendor code, wherever it is; a
+            // packaged file a later layer rewrites (`COPY redis.conf
+            // /etc/redis/`, `sed -i`) is the application's.
+            let place = place_of(&path, real, &w.packaged);
             let Some(rule) = in_context(&ph.hit, place) else {
                 continue;
             };

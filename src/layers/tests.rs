@@ -904,3 +904,47 @@ fn large_credential_and_key_files_are_analysed_or_counted() {
         ["1 files named like keys or credentials are over 4 MiB: searched for tokens, not for private keys or certificates"]
     );
 }
+
+/// Regression (issue 10): the application's own files inside trees taken
+/// for vendor code got the precise rules only, and a packaged config file a
+/// later layer rewrote stayed "packaged": a web root's `config.js`, an app
+/// under /usr/local/lib and a rewritten /etc/redis/redis.conf now get every
+/// rule; the same config as the package wrote it still gets the precise ones.
+#[test]
+fn own_files_in_vendor_looking_trees_and_rewritten_packaged_files_get_every_rule() {
+    let secret = "Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A";
+    let conf = format!("bind 127.0.0.1\npassword = {secret}\n");
+    let l0 = layer(&[
+        (
+            "var/lib/dpkg/info/redis-server.list",
+            Some(b"/.\n/etc/redis/redis.conf\n/etc/redis/sentinel.conf\n"),
+        ),
+        ("etc/redis/redis.conf", Some(b"bind 127.0.0.1\n")),
+        ("etc/redis/sentinel.conf", Some(conf.as_bytes())),
+    ]);
+    let js = format!("window.config = {{ apiKey: \"{secret}\" }};\n");
+    let py = format!("DB_PASSWORD = \"{secret}\"\n");
+    let l1 = layer(&[
+        ("usr/share/nginx/html/config.js", Some(js.as_bytes())),
+        ("usr/local/lib/myapp/settings.py", Some(py.as_bytes())),
+        ("etc/redis/redis.conf", Some(conf.as_bytes())),
+    ]);
+    let s = scan(&legacy(&[l0, l1], "example/own:1"));
+    assert_eq!(s.error, None);
+    let found: Vec<String> = s
+        .layer_findings()
+        .filter(|f| f.finding.severity >= Severity::Medium)
+        .filter_map(|f| f.path.clone())
+        .collect();
+    for path in [
+        "/usr/share/nginx/html/config.js",
+        "/usr/local/lib/myapp/settings.py",
+        "/etc/redis/redis.conf",
+    ] {
+        assert!(found.iter().any(|p| p == path), "{path} not in {found:?}");
+    }
+    assert!(
+        !found.iter().any(|p| p == "/etc/redis/sentinel.conf"),
+        "as the package wrote it: heuristics off, {found:?}"
+    );
+}
