@@ -102,7 +102,16 @@ fn a_damaged_database_is_refused_and_left_unchanged() {
         *b = 0x5A;
     }
     std::fs::write(&db, &bytes).expect("damage");
-    for args in [&["history"][..], &["scan", "--archive", "/dev/null"]] {
+    let project = tempfile::tempdir().expect("tmp");
+    let project = project.path().to_str().expect("utf-8");
+    for args in [
+        &["history"][..],
+        &["scan", "--archive", "/dev/null"],
+        &["inventory"],
+        &["host"],
+        &["stale"],
+        &["check", project],
+    ] {
         let out = dockward()
             .args(args)
             .arg("--db")

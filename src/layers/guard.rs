@@ -195,6 +195,32 @@ mod tests {
         );
     }
 
+    /// Regression (issue 11): the PAX forms of the same attack, a local and
+    /// a global extended header declaring 3 GB.
+    #[test]
+    fn oversized_pax_headers_stop_the_stream_before_they_are_read() {
+        for (kind, name) in [
+            (tar::EntryType::XHeader, "PAX header"),
+            (tar::EntryType::XGlobalHeader, "PAX global header"),
+        ] {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(kind);
+            h.set_size(3 << 30);
+            h.set_path("PaxHeaders/x").expect("path");
+            h.set_cksum();
+            let mut data = h.as_bytes().to_vec();
+            data.extend(std::iter::repeat_n(0u8, 8192));
+            let err = TarGuard::new(&data[..])
+                .read_to_end(&mut Vec::new())
+                .expect_err("refused");
+            assert!(
+                err.to_string()
+                    .contains(&format!("{name} entry declares 3221225472 bytes")),
+                "{err}"
+            );
+        }
+    }
+
     #[test]
     fn ordinary_archives_pass_whole_and_unchanged() {
         let mut b = tar::Builder::new(Vec::new());

@@ -151,6 +151,7 @@ pub fn check(
     root: &Path,
     rel: &str,
     bytes: &[u8],
+    build_context: Option<&str>,
 ) -> Result<(Vec<(Hit, Located)>, Summary), String> {
     if bytes.iter().take(8192).any(|b| *b == 0) {
         return Err("a binary file, not a Dockerfile".into());
@@ -172,10 +173,15 @@ pub fn check(
         .stages()
         .filter_map(|s| s.from.as_.as_ref().map(|(_, n)| n.value.to_string()))
         .collect();
-    let context = Path::new(rel)
-        .parent()
-        .map(|p| root.join(p))
-        .unwrap_or_else(|| root.to_path_buf());
+    // The context a compose file builds it with, else its own folder.
+    let context_rel = build_context.map(str::to_owned).unwrap_or_else(|| {
+        Path::new(rel)
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let context = root.join(&context_rel);
+    let ignore = root.join(ignore::ignore_file(root, rel, &context_rel));
     let mut users: Vec<(String, Option<String>)> = Vec::new();
     let mut secret_args: Vec<String> = Vec::new();
     for ins in &df.instructions {
@@ -298,7 +304,7 @@ pub fn check(
                         rel,
                         &c.src,
                         from_stage,
-                        &context,
+                        (&context, &ignore),
                         at(c.copy.span.start),
                         &mut hits,
                     );
@@ -325,7 +331,7 @@ pub fn check(
                         rel,
                         &a.src,
                         false,
-                        &context,
+                        (&context, &ignore),
                         at(a.add.span.start),
                         &mut hits,
                     );
@@ -390,7 +396,7 @@ fn copy_hits(
     rel: &str,
     src: &[Source<'_>],
     from_stage: bool,
-    context: &Path,
+    (context, ignore_file): (&Path, &Path),
     at: Located,
     hits: &mut Vec<(Hit, Located)>,
 ) {
@@ -420,7 +426,7 @@ fn copy_hits(
                 at.clone(),
             ));
         } else if matches!(path, "." | "" | "*") {
-            let leaks = ignore::leaks(context);
+            let leaks = ignore::leaks(context, ignore_file);
             if !leaks.is_empty() {
                 hits.push((
                     Hit::new(

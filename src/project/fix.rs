@@ -56,17 +56,26 @@ pub fn plan(root: &Path, checked: &Checked, rule: Option<&str>) -> Result<Plan, 
         .collect();
     // Compose: per file, per service, the keys to add or change.
     let mut compose: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    let mut contexts: Vec<String> = Vec::new();
+    let mut contexts: Vec<(String, String)> = Vec::new();
     let mut dockerfiles: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (f, at) in &wanted {
         match f.rule.as_str() {
             "dockerfile.context-leak" => {
-                let dir = Path::new(&at.file)
-                    .parent()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                if !contexts.contains(&dir) {
-                    contexts.push(dir);
+                // The context the Dockerfile is built with, and the ignore
+                // file that build reads.
+                let dir = checked
+                    .build_contexts
+                    .get(&at.file)
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Path::new(&at.file)
+                            .parent()
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    });
+                let ignore = super::ignore::ignore_file(root, &at.file, &dir);
+                if !contexts.contains(&(dir.clone(), ignore.clone())) {
+                    contexts.push((dir, ignore));
                 }
             }
             "dockerfile.secret-arg-used" => {
@@ -219,17 +228,16 @@ fn compose_fix(
     Ok(())
 }
 
-fn dockerignore_fix(b: &mut PlanBuilder, root: &Path, dir: &str) -> Result<(), ProjectError> {
-    let missing = super::ignore::missing_lines(&root.join(dir));
+fn dockerignore_fix(
+    b: &mut PlanBuilder,
+    root: &Path,
+    (dir, rel): &(String, String),
+) -> Result<(), ProjectError> {
+    let missing = super::ignore::missing_lines(&root.join(dir), &root.join(rel));
     if missing.is_empty() {
         return Ok(());
     }
-    let rel = if dir.is_empty() {
-        ".dockerignore".to_owned()
-    } else {
-        format!("{dir}/.dockerignore")
-    };
-    let before = b.read(&rel)?.unwrap_or_default();
+    let before = b.read(rel)?.unwrap_or_default();
     let mut after = before.clone();
     if !after.is_empty() && !after.ends_with('\n') {
         after.push('\n');
@@ -240,7 +248,7 @@ fn dockerignore_fix(b: &mut PlanBuilder, root: &Path, dir: &str) -> Result<(), P
         after.push('\n');
     }
     b.set(
-        &rel,
+        rel,
         after,
         Some(0o644),
         "keep secrets, keys and .git out of the build context",

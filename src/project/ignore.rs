@@ -77,16 +77,31 @@ fn kind_of(name: &str) -> Option<usize> {
     (name == ".certs").then_some(3)
 }
 
-fn lines(context: &Path) -> Vec<String> {
-    std::fs::read_to_string(context.join(".dockerignore"))
+fn lines(ignore_file: &Path) -> Vec<String> {
+    std::fs::read_to_string(ignore_file)
         .map(|t| t.lines().map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
-/// The kinds of leaking entries at the top of `context`, as names shown to
-/// the user (`.git`, `.env`…).
-pub fn leaks(context: &Path) -> Vec<String> {
-    let ignore = lines(context);
+/// The ignore file a build of `dockerfile` with `context` (both relative to
+/// the project) reads: BuildKit's `<Dockerfile>.dockerignore` beside the
+/// Dockerfile when there is one, else the context's `.dockerignore`.
+pub fn ignore_file(root: &Path, dockerfile: &str, context: &str) -> String {
+    let own = format!("{dockerfile}.dockerignore");
+    if root.join(&own).is_file() {
+        return own;
+    }
+    if context.is_empty() {
+        ".dockerignore".to_owned()
+    } else {
+        format!("{context}/.dockerignore")
+    }
+}
+
+/// The kinds of leaking entries at the top of `context` that `ignore_file`
+/// does not exclude, as names shown to the user (`.git`, `.env`…).
+pub fn leaks(context: &Path, ignore_file: &Path) -> Vec<String> {
+    let ignore = lines(ignore_file);
     let mut out: Vec<String> = Vec::new();
     let Ok(entries) = std::fs::read_dir(context) else {
         return out;
@@ -107,9 +122,12 @@ pub fn leaks(context: &Path) -> Vec<String> {
     out
 }
 
-/// The `.dockerignore` lines to add so that nothing in `context` leaks.
-pub fn missing_lines(context: &Path) -> Vec<&'static str> {
-    let mut kinds: Vec<usize> = leaks(context).iter().filter_map(|n| kind_of(n)).collect();
+/// The ignore-file lines to add so that nothing in `context` leaks.
+pub fn missing_lines(context: &Path, ignore_file: &Path) -> Vec<&'static str> {
+    let mut kinds: Vec<usize> = leaks(context, ignore_file)
+        .iter()
+        .filter_map(|n| kind_of(n))
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     kinds

@@ -7,6 +7,7 @@
 //! checked. Fixes with a mechanical change are plans for `edit` (`fix`).
 
 pub mod compose;
+pub mod contexts;
 pub mod discover;
 pub mod dockerfile;
 pub mod fix;
@@ -19,7 +20,7 @@ pub mod shell;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -171,6 +172,8 @@ pub struct Checked {
     pub discovered: discover::Discovered,
     /// Compose files checked (those found plus those they pull in).
     pub compose_files: Vec<String>,
+    /// The build context of each Dockerfile a compose file builds.
+    pub build_contexts: BTreeMap<String, String>,
 }
 
 /// Checks the folder (reads files only).
@@ -186,8 +189,12 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
     let mut hits: Vec<(Hit, Located)> = Vec::new();
     let mut errors = Vec::new();
     let mut users = compose::Users::new();
+    let mut listed = found.compose.clone();
+    listed.extend(discover::compose_file_setting(&env));
+    let build_contexts = contexts::build_contexts(root, &listed);
     for rel in &found.dockerfiles {
-        match read(root, rel).and_then(|b| dockerfile::check(root, rel, &b)) {
+        let context = build_contexts.get(rel).map(String::as_str);
+        match read(root, rel).and_then(|b| dockerfile::check(root, rel, &b, context)) {
             Ok((h, summary)) => {
                 hits.extend(h);
                 users.insert(rel.clone(), summary.user);
@@ -245,6 +252,7 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
         errors,
         discovered: found,
         compose_files: seen.into_iter().collect(),
+        build_contexts,
     })
 }
 

@@ -522,3 +522,52 @@ fn a_secret_arg_still_used_where_it_cannot_be_rewritten_is_kept() {
         plan.notes
     );
 }
+
+/// A Dockerfile that compose builds with another folder as its context
+/// (`context: .`, `dockerfile: docker/api.Dockerfile`) is judged by what
+/// that context holds and the ignore file that build reads; the fix writes
+/// there: BuildKit's `<Dockerfile>.dockerignore` when it exists, else the
+/// context's `.dockerignore`.
+#[test]
+fn the_context_leak_is_judged_in_the_context_compose_builds_with() {
+    let files: &[(&str, &str)] = &[
+        (
+            "compose.yaml",
+            "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n",
+        ),
+        ("docker/api.Dockerfile", "FROM node:20\nCOPY . /app\nUSER node\n"),
+        (".env", "X=1\n"),
+        ("deploy.pem", "not really\n"),
+        (".certs/.gitkeep", ""),
+    ];
+    let dir = project(files);
+    let leak: Vec<(String, String, u32)> = found(dir.path())
+        .into_iter()
+        .filter(|(r, _, _)| r == "dockerfile.context-leak")
+        .collect();
+    assert_eq!(
+        leak,
+        [(
+            "dockerfile.context-leak".to_owned(),
+            "docker/api.Dockerfile".to_owned(),
+            2
+        )]
+    );
+    let checked = check(dir.path()).expect("checks");
+    let plan = fix::plan(dir.path(), &checked, Some("dockerfile.context-leak")).expect("plan");
+    let paths: Vec<&str> = plan.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, [".dockerignore"]);
+    // With the Dockerfile's own ignore file, that is the one read and fixed.
+    let dir = project(files);
+    std::fs::write(
+        dir.path().join("docker/api.Dockerfile.dockerignore"),
+        ".git\n",
+    )
+    .expect("write");
+    let checked = check(dir.path()).expect("checks");
+    let plan = fix::plan(dir.path(), &checked, Some("dockerfile.context-leak")).expect("plan");
+    let paths: Vec<&str> = plan.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, ["docker/api.Dockerfile.dockerignore"]);
+    assert!(plan.changes[0].after.starts_with(".git\n"));
+    assert!(plan.changes[0].after.contains(".env\n") && plan.changes[0].after.contains("*.pem\n"));
+}
