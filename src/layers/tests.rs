@@ -11,7 +11,7 @@ use super::result::{build_scan, Assembly, LayerStack};
 use super::*;
 use crate::finding::Severity;
 
-const KEY: &[u8] = b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\n";
+const KEY: &[u8] = b"-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKBA0ODYlf1W12It4cdrbJLv3HrKcp2+F3qUm0hRissPBCnUluAs\nBNLoTtxOotMqedhHeyNBswiIP2er1BWY9kECAwEAAQJAaasTkI+AJ3Kxxw1WCTbu\net0q1tTTSuxjcvK2ibMq/8U1zKw6sqq9zDXzh3bfuuma8Mcqcnq/sEVTAA0FSa/D\noQIhAND9g66znxU5FoqRHn/X3y4BIYf62xoP9gDUVWSFUZKVAiEAxEzTqlJ0pQ8y\n+zNrJP8+UtQXQERLtqHinSNiueHJdf0CICG4JZz0YkB8W4Sz8WXTILE9gXl9IgjM\ndnafy79SO10ZAiAU0SjpORFRp8j6RruoEsFjO0az9AordgN4MpZ3q/AXaQIhAKR4\n6wIW34+sM7Zc+qwoNEb9V7Mg4GjNqicTiS7aVZnP\n-----END RSA PRIVATE KEY-----\n";
 const TOKEN: &str = "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab";
 
 fn scanner_with(limits: Limits) -> Scanner {

@@ -62,8 +62,30 @@ fn well_formed(label: &str, bytes: &[u8], legacy_encrypted: bool) -> bool {
     match label {
         "OPENSSH PRIVATE KEY" => bytes.starts_with(b"openssh-key-v1\0"),
         "PGP PRIVATE KEY BLOCK" => bytes.first().is_some_and(|b| b & 0x80 != 0),
-        _ => bytes.first() == Some(&0x30),
+        _ => complete_der_sequence(bytes),
     }
+}
+
+/// Whether `bytes` hold a whole DER SEQUENCE: the length its header
+/// declares is there. One line of a key pasted into documentation
+/// (`MIIEowIBAAKCAQEA…` declaring 1,187 bytes, 48 present) is not a key.
+fn complete_der_sequence(bytes: &[u8]) -> bool {
+    let [0x30, first, rest @ ..] = bytes else {
+        return false;
+    };
+    let (len, header) = if first & 0x80 == 0 {
+        (usize::from(*first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return false;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, 2 + n)
+    };
+    header + len <= bytes.len()
 }
 
 /// Every private key in `text` whose body decodes.
@@ -223,6 +245,11 @@ mod tests {
             pem("RSA PRIVATE KEY", "<a very long private key string>"),
             pem("PRIVATE KEY", "XXXX"),
             pem("PRIVATE KEY", "MIIEvQ..."),
+            // One line of a 1,191-byte key, as pasted into a README.
+            pem(
+                "RSA PRIVATE KEY",
+                "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+            ),
             // Decodes, but not to DER.
             pem("PRIVATE KEY", "CzBVep/E6Q4zWH2ix+wRNluApcrvFDleg6jN8hc8YYar0PUaP2SJrtP4HUJnjLHW+yBFao+02f4jSG2St9wBJg=="),
             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_string(),

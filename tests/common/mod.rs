@@ -12,7 +12,7 @@ pub const PLANTED: &[&str] = &[
     "ghp_R4nd0mT0k3nV4lu3sAr3H3r3Xy12345678ab",
     "Xk9mQ2vL8pR4",
     "ghp_Q9w8E7r6T5y4U3i2O1p0A9s8D7f6G5h4J3k2",
-    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "MIIBOgIBAAJBAKBA0ODYlf1W12It4cdrbJLv3HrKcp2+F3qUm0hRissPBCnUluAs",
     "6f2a9c1e-8b7d-4e3f-a5c2-1d9e8f7a6b5c",
     // tests/leaks.rs: a build arg, `curl -u`, a bearer header, a label, a
     // folder named after a token, a value in a file under it.

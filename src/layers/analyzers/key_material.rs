@@ -50,7 +50,8 @@ impl Analyzer for KeyMaterialAnalyzer {
     }
     fn version(&self) -> u32 {
         // 3: files up to a whole window (4 MiB), not 1 MiB.
-        3
+        // 4: a DER key body must be whole (its declared length present).
+        4
     }
     fn required(&self, path: &str, size: u64) -> bool {
         // The whole file must fit in the first window, which the reader has

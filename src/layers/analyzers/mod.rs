@@ -143,7 +143,7 @@ mod tests {
             (hits[0].rule, hits[0].severity.unwrap_or(Severity::Info)),
             ("image.layer-private-key", Severity::Critical)
         );
-        let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nw==\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let enc = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQIAqmonYxAfFACAggA\nMAwGCCqGSIb3DQIJBQAwHQYJYIZIAWUDBAEqBBBPEcfEid0jbMRg+zj+Ang3BIIB\nYNtDYImuFHZredevt8j8qoZf66KmU6nQwRdhnmy9Hy31w1m5o0kAuV7ZlMvQusgv\nCiGm19QPULJ29SXScIFxH2M2dRFeBBwnO6YwOgmLOM4lpynHf6E9N2D8cYd2Cz74\nRhw0QXN+LHKf1YR29db5XxnwUkeGS7tMXwr9ILhL/vimwqbWGnZJ7eCPEqt+Xj4z\nHeaMz9cntbs+gheq7GLUDiFUXbS9o0K6znTYKpfi7w7TrB+dUHQai2pwetWMJfip\nclaAxYBmm81jOsJD37cFivQAtscWIHwJE49JRabZN7H1vGlEC/DVOc7YdmnXyQXn\nJpy1Jeza8yZcwzlDzX9/u/7fRpeVEzXg5ZAHx3Ttye6fRwTG1bX7ycmTvwp2gw8y\nVDNvC2u6t8YS4vjka5IFS95uLy6fPeJCnYMRbGkz2nkGZzCYEu/F8yn/Mr/Eg1WQ\njV5dvfFw+DhdpaaSgubUw3g=\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(
             run("etc/app/key.pem", enc)[0].severity,
             Some(Severity::High)
