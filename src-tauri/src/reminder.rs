@@ -54,6 +54,8 @@ pub struct Companion {
     tray: std::sync::Mutex<TrayState>,
     summary: std::sync::Mutex<Option<MenuItem<tauri::Wry>>>,
     stale: std::sync::Mutex<Option<MenuItem<tauri::Wry>>>,
+    /// "Stale images (N)" as the last check counted.
+    stale_label: std::sync::Mutex<Option<String>>,
 }
 
 impl Companion {
@@ -65,6 +67,7 @@ impl Companion {
             tray: std::sync::Mutex::new(TrayState::default()),
             summary: std::sync::Mutex::new(None),
             stale: std::sync::Mutex::new(None),
+            stale_label: std::sync::Mutex::new(None),
         })
     }
 
@@ -279,7 +282,32 @@ async fn check(
             Err(e) => eprintln!("note: notification not shown: {e}"),
         }
     }
-    // The tray: the worst open severity, a one-line summary, the stale count.
+    let stale = format!(
+        "Stale images ({})",
+        reminders::stale_count(&report, &snoozes)
+    );
+    *companion
+        .stale_label
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(stale);
+    refresh_tray(app, companion).await;
+    let next = reminders::next_check(Some(now.unix_timestamp()), settings);
+    companion.update(|t| {
+        t.last_check = Some(now_text.clone());
+        t.next_check = next.and_then(rfc);
+    });
+    let _ = app.emit("stale-checked", &report);
+    Ok(())
+}
+
+/// Sets the tray from the store: its dot the worst open severity, the
+/// summary line, the stale count from the last check. Called after every
+/// check and after every scan the window runs, so the tray never lags.
+pub async fn refresh_tray(app: &AppHandle, companion: &Companion) {
+    let state = app.state::<AppState>();
+    let Ok(store) = state.store().await else {
+        return;
+    };
     let open = store
         .trend(1)
         .await
@@ -299,10 +327,12 @@ async fn check(
         "Dockward: {} critical, {} high open",
         open.critical, open.high
     );
-    let stale = format!(
-        "Stale images ({})",
-        reminders::stale_count(&report, &snoozes)
-    );
+    let stale = companion
+        .stale_label
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or_else(|| "Stale images".into());
     if let Some(tray) = app.tray_by_id("main") {
         let _ = tray.set_icon(icon(worst));
     }
@@ -322,7 +352,6 @@ async fn check(
     {
         let _ = m.set_text(&stale);
     }
-    let next = reminders::next_check(Some(now.unix_timestamp()), settings);
     companion.update(|t| {
         t.severity = worst;
         if t.present {
@@ -334,9 +363,5 @@ async fn check(
                 "Quit".into(),
             ];
         }
-        t.last_check = Some(now_text.clone());
-        t.next_check = next.and_then(rfc);
     });
-    let _ = app.emit("stale-checked", &report);
-    Ok(())
 }

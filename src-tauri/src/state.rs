@@ -51,6 +51,14 @@ impl AppState {
         Ok(store)
     }
 
+    /// After a scan the window ran: the tray's dot and summary follow the
+    /// store at once, not at the next stale check.
+    pub async fn scanned(&self) {
+        if let (Some(app), Some(c)) = (self.app.get(), self.companion.get()) {
+            crate::reminder::refresh_tray(app, c).await;
+        }
+    }
+
     /// Registers (`Some`) or forgets (`None`) the running scan of `image`.
     pub fn running(&self, image: &str, control: Option<ScanControl>) {
         let mut scans = self.scans.lock().unwrap_or_else(|p| p.into_inner());

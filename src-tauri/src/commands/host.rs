@@ -11,5 +11,7 @@ pub async fn host_check(state: &AppState) -> Result<HostReport, AppError> {
     let store = state.store().await?;
     let engine = Engine::connect_default().await.ok();
     let env = HostEnv::from_process();
-    Ok(dockward::host::run(&env, None, engine.as_ref(), Some(&store)).await?)
+    let report = dockward::host::run(&env, None, engine.as_ref(), Some(&store)).await?;
+    state.scanned().await;
+    Ok(report)
 }

@@ -16,7 +16,9 @@ pub async fn inventory(state: &AppState) -> Result<InventoryReport, AppError> {
         stale_after_days: settings.stale.max_age_days,
         ..Policy::now()
     };
-    Ok(inventory::run(&engine, Some(&store), &policy).await?)
+    let report = inventory::run(&engine, Some(&store), &policy).await?;
+    state.scanned().await;
+    Ok(report)
 }
 
 pub async fn rule_catalogue(_: &AppState) -> Result<Vec<RuleMeta>, AppError> {

@@ -22,7 +22,9 @@ pub async fn scan_image(
     let scanned =
         layers::scan_and_record(&engine, Some(&store), &image, &Limits::default(), &control).await;
     state.running(&image, None);
-    Ok(scanned?)
+    let scanned = scanned?;
+    state.scanned().await;
+    Ok(scanned)
 }
 
 pub async fn cancel_scan(state: &AppState, image: String) -> Result<bool, AppError> {
