@@ -71,16 +71,22 @@ s.serve_forever()
     (child, line.trim().parse().expect("port number"))
 }
 
-/// A base image with a TLS client that verifies: this machine's curl, its
-/// libraries and its system roots, and busybox as the shell.
+/// A base image with TLS clients that verify: this machine's curl and
+/// wget (GnuTLS, which ignores SSL_CERT_FILE), their libraries and its
+/// system roots, dash as the shell and busybox for the rest.
 fn curl_image(dir: &Path, tag: &str, label: &str) {
     let script = r#"set -e
 root=rootfs; mkdir -p $root/bin $root/etc/ssl/certs $root/tmp
 cp "$(command -v busybox)" $root/bin/busybox
-for a in sh cat echo test [ ls; do ln -sf busybox $root/bin/$a; done
-cp "$(command -v curl)" $root/bin/curl
-for lib in $(ldd "$(command -v curl)" | grep -o '/[^ ]*'); do
-  mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+for a in cat echo test [ ls grep; do ln -sf busybox $root/bin/$a; done
+# dash as /bin/sh, as Debian has it (busybox's ash runs its own applets
+# before anything on PATH, so `command wget` would not be GNU wget).
+cp "$(command -v dash)" $root/bin/sh
+for tool in curl wget dash; do
+  [ $tool = dash ] || cp "$(command -v $tool)" $root/bin/$tool
+  for lib in $(ldd "$(command -v $tool)" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+  done
 done
 cp -L /etc/ssl/certs/ca-certificates.crt $root/etc/ssl/certs/
 "#;
@@ -162,7 +168,7 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
     std::fs::write(
         p.join("Dockerfile"),
         format!(
-            "FROM {}\n# Fetch a dependency through the intercepting proxy.\nRUN curl -fsS https://127.0.0.1:{port}/dep \\\n    -o /tmp/dep.txt\nRUN cat /tmp/dep.txt\n",
+            "FROM {}\n# Fetch a dependency through the intercepting proxy.\nRUN curl -fsS https://127.0.0.1:{port}/dep \\\n    -o /tmp/dep.txt\nRUN cat /tmp/dep.txt\nRUN wget -q -O /tmp/dep2.txt https://127.0.0.1:{port}/dep && cat /tmp/dep2.txt\n",
             tag("curl")
         ),
     )
@@ -211,7 +217,11 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
         "the build works with the secret: {}",
         String::from_utf8_lossy(&built.stderr)
     );
-    assert!(String::from_utf8_lossy(&built.stderr).contains("fetched through the proxy"));
+    let log = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        log.matches("fetched through the proxy").count() >= 2,
+        "curl and wget both fetched: {log}"
+    );
 
     // The layer scan finds the CA in none of the image's layers…
     let verified = sh(dockward(&db)

@@ -1,9 +1,11 @@
 //! Giving a Dockerfile's network steps the CA as a BuildKit build secret.
 //!
 //! Each `RUN` whose command fetches over the network (npm, pip, curl, go,
-//! cargo…) gets `--mount=type=secret,id=ca-bundle,required=false` and, as
-//! its first command, the variables its tools read, set only when the
-//! secret is there and not empty: a build without the certificate works as
+//! cargo, apt-get, wget, Java builds…) gets
+//! `--mount=type=secret,id=ca-bundle,required=false` and, as its first
+//! command, the variables its tools read (and, for tools that read none, a
+//! shell function adding their CA option), set only when the secret is
+//! there and not empty: a build without the certificate works as
 //! before, and nothing of it lands in a layer. Every other line is left
 //! byte for byte; continuations, heredocs and the escape directive are
 //! respected (the file is parsed with `parse-dockerfile`, not matched).
@@ -44,6 +46,14 @@ const TOOLS: &[(&[&str], &[&str])] = &[
     (&["git"], &["GIT_SSL_CAINFO"]),
     (&["aws"], &["AWS_CA_BUNDLE"]),
 ];
+
+/// Tools that read no CA variable but take the file as an option: inside
+/// the guard a shell function of the same name adds it, for that `RUN`
+/// only (nothing lands in a layer). Debian's wget is built with GnuTLS and
+/// ignores `SSL_CERT_FILE`. (apt reads `Acquire::https::CAInfo`, but
+/// `apt-get` is no name a POSIX shell function can take: its steps get the
+/// secret and a note with the option.)
+const WRAPPED: &[(&str, &str)] = &[("wget", "--ca-certificate=")];
 
 /// Java tools: they read a truststore, not a PEM file.
 const JAVA_TOOLS: &[&str] = &["mvn", "mvnw", "gradle", "gradlew", "java", "sbt"];
@@ -100,12 +110,30 @@ fn variables(words: &[String]) -> Vec<&'static str> {
     vars
 }
 
-fn guard_line(vars: &[&str]) -> String {
-    let exports: Vec<String> = vars.iter().map(|v| format!("{v}={SECRET_PATH}")).collect();
-    format!(
-        "if [ -s {SECRET_PATH} ]; then export {}; fi;",
-        exports.join(" ")
-    )
+/// The wrapped tools these words call.
+fn wrapped(words: &[String]) -> Vec<(&'static str, &'static str)> {
+    WRAPPED
+        .iter()
+        .filter(|(tool, _)| words.iter().any(|w| w == tool))
+        .copied()
+        .collect()
+}
+
+fn guard_line(vars: &[&str], wrap: &[(&str, &str)]) -> String {
+    let mut body: Vec<String> = Vec::new();
+    if !vars.is_empty() {
+        let exports: Vec<String> = vars.iter().map(|v| format!("{v}={SECRET_PATH}")).collect();
+        body.push(format!("export {};", exports.join(" ")));
+    }
+    for (tool, option) in wrap {
+        // Only where the tool takes the option: busybox's wget (Alpine)
+        // would refuse it and fail a build that worked.
+        let flag = option.trim_end_matches('=');
+        body.push(format!(
+            "{tool}() {{ if command {tool} --help 2>&1 | grep -q -e {flag}; then command {tool} {option}{SECRET_PATH} \"$@\"; else command {tool} \"$@\"; fi; }};"
+        ));
+    }
+    format!("if [ -s {SECRET_PATH} ]; then {} fi;", body.join(" "))
 }
 
 /// Whether a heredoc body runs in a POSIX shell (no shebang, or a shell one).
@@ -170,18 +198,21 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
             _ => continue,
         };
         let w = words(&body, escape);
-        if w.iter().any(|w| JAVA_TOOLS.contains(&w.as_str())) {
+        let java = w.iter().any(|w| JAVA_TOOLS.contains(&w.as_str()));
+        if java {
             notes.push(format!(
-                "{shown}:{line}: Java tools read a truststore, not a PEM file; add the CA in that step with `keytool -importcert -noprompt -cacerts -storepass changeit -alias corporate-ca -file {SECRET_PATH}` (inside `if [ -s {SECRET_PATH} ]`)"
+                "{shown}:{line}: Java tools read a truststore, not a PEM file; the step gets the secret, and `keytool -importcert -noprompt -cacerts -storepass changeit -alias corporate-ca -file {SECRET_PATH}` (inside `if [ -s {SECRET_PATH} ]`) adds the corporate CA (the bundle's first certificate) to that step's truststore"
             ));
         }
-        if w.iter().any(|w| w == "apt-get" || w == "apt") {
+        let apt = w.iter().any(|w| w == "apt-get" || w == "apt");
+        if apt {
             notes.push(format!(
-                "{shown}:{line}: apt reads neither variable; for https package sources add `-o Acquire::https::CAInfo={SECRET_PATH}` to apt-get"
+                "{shown}:{line}: apt reads no CA variable; the step gets the secret, and for https package sources `apt-get -o Acquire::https::CAInfo={SECRET_PATH} …` uses it (plain-http Debian mirrors need nothing)"
             ));
         }
         let vars = variables(&w);
-        if vars.is_empty() {
+        let wrap = wrapped(&w);
+        if vars.is_empty() && wrap.is_empty() && !java && !apt {
             continue;
         }
         steps += 1;
@@ -190,8 +221,8 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
             Command::Exec(_) => {
                 inserts.push((run.run.span.end, mount));
                 notes.push(format!(
-                    "{shown}:{line}: exec-form RUN gets the secret, but no shell to set {}; use the shell form or set them in the command",
-                    vars.join(", ")
+                    "{shown}:{line}: exec-form RUN gets the secret, but no shell to point {} at it; use the shell form or set them in the command",
+                    vars.iter().copied().chain(wrap.iter().map(|(t, _)| *t)).collect::<Vec<_>>().join(", ")
                 ));
             }
             // `RUN <<EOF`: the here-document is the script itself.
@@ -208,14 +239,21 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
                     continue;
                 }
                 inserts.push((run.run.span.end, mount));
-                inserts.push((first.span.start, format!("{}{newline}", guard_line(&vars))));
+                if !vars.is_empty() || !wrap.is_empty() {
+                    inserts.push((
+                        first.span.start,
+                        format!("{}{newline}", guard_line(&vars, &wrap)),
+                    ));
+                }
             }
             Command::Shell(s) => {
                 inserts.push((run.run.span.end, format!("{mount} {escape}{newline}   ")));
-                inserts.push((
-                    s.span.start,
-                    format!("{} {escape}{newline}    ", guard_line(&vars)),
-                ));
+                if !vars.is_empty() || !wrap.is_empty() {
+                    inserts.push((
+                        s.span.start,
+                        format!("{} {escape}{newline}    ", guard_line(&vars, &wrap)),
+                    ));
+                }
             }
             _ => {}
         }

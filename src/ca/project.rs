@@ -93,17 +93,19 @@ fn with_lines(text: &str, comment: &str, wanted: &[&str]) -> String {
     out
 }
 
-/// The bundle: the public web roots Dockward knows (Mozilla's, from
-/// `webpki-root-certs`) followed by the corporate certificates.
+/// The bundle: the corporate certificates, then the public web roots
+/// Dockward knows (Mozilla's, from `webpki-root-certs`). Corporate first:
+/// tools that take one certificate from a file (Java's `keytool
+/// -importcert`) take that one.
 fn bundle(certs: &[CaCertificate]) -> String {
     let mut out = String::from(
-        "# Public web roots (Mozilla's set) and the corporate CA, for runtimes whose\n# CA variable replaces their trust store. Made by Dockward; not for git.\n",
+        "# The corporate CA and the public web roots (Mozilla's set), for runtimes whose\n# CA variable replaces their trust store. Made by Dockward; not for git.\n",
     );
-    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        out.push_str(&pem_encode(der.as_ref()));
-    }
     for c in certs {
         out.push_str(&c.pem);
+    }
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        out.push_str(&pem_encode(der.as_ref()));
     }
     out
 }

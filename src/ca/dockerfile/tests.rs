@@ -77,14 +77,28 @@ fn exec_form_java_and_apt_are_explained_not_guessed() {
         "{:?}",
         r.notes
     );
+    // apt reads no variable: the step gets the secret, the note the option.
     assert!(
-        r.notes.iter().any(|n| n.contains(":4: apt reads neither")),
+        r.text
+            .contains("export GIT_SSL_CAINFO=/run/secrets/ca-bundle; fi; \\\n    apt-get update"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains(":4: apt reads no CA variable")
+                && n.contains("Acquire::https::CAInfo")),
         "{:?}",
         r.notes
     );
+    // Java steps get the secret (the note says how keytool takes it).
     assert!(
-        r.text.contains("RUN mvn -B package\n"),
-        "Java steps are left as they are"
+        r.text.contains(
+            "RUN --mount=type=secret,id=ca-bundle,required=false \\\n    mvn -B package\n"
+        ),
+        "{}",
+        r.text
     );
     assert!(
         r.text
@@ -120,5 +134,34 @@ fn a_broken_dockerfile_is_a_clear_error() {
     assert!(
         e.to_string().starts_with("api/Dockerfile cannot be parsed"),
         "{e}"
+    );
+}
+
+#[test]
+fn wget_gets_its_option_through_a_function_for_that_step_only() {
+    let r = rw("FROM debian:12\nRUN wget -q https://example.com/x.tgz && tar xzf x.tgz\n");
+    assert!(
+        r.text.contains("if [ -s /run/secrets/ca-bundle ]; then export SSL_CERT_FILE=/run/secrets/ca-bundle; wget() { if command wget --help 2>&1 | grep -q -e --ca-certificate; then command wget --ca-certificate=/run/secrets/ca-bundle \"$@\"; else command wget \"$@\"; fi; }; fi;"),
+        "{}",
+        r.text
+    );
+    // The guard is valid POSIX shell: dash parses and runs it.
+    let guard = r
+        .text
+        .lines()
+        .nth(2)
+        .expect("guard line")
+        .trim()
+        .trim_end_matches('\\');
+    let out = std::process::Command::new("sh")
+        .arg("-n")
+        .arg("-c")
+        .arg(format!("{guard} wget --version"))
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
