@@ -47,14 +47,60 @@ fn scalar(s: &str) -> String {
 /// those that build. An override that does not parse lacks it for all.
 pub fn missing_setup(text: &str, services: &[ServiceSummary]) -> Vec<String> {
     let doc = crate::compose::to_json(text).unwrap_or_default();
-    services
+    let mut out: Vec<String> = services
         .iter()
-        .filter(|s| {
+        .filter_map(|s| {
             let service = &doc["services"][&s.name];
-            !(mounts_bundle(service) && (!s.builds || lists_secret(&service["build"])))
+            if !mounts_bundle(service) {
+                return Some(s.name.clone()); // no setup at all
+            }
+            let mut lacks = Vec::new();
+            if !mount_read_only(service) {
+                lacks.push("a read-only mount");
+            }
+            if s.builds && !lists_secret(&service["build"]) {
+                lacks.push("the build secret");
+            }
+            if !sets_a_variable(service) {
+                lacks.push("the CA variables");
+            }
+            (!lacks.is_empty()).then(|| format!("{} ({})", s.name, lacks.join(", ")))
         })
-        .map(|s| s.name.clone())
-        .collect()
+        .collect();
+    // Builds read the secret from its top-level definition.
+    if services.iter().any(|s| s.builds) && doc["secrets"][SECRET_ID]["file"].as_str().is_none() {
+        out.push(format!("the top-level `secrets.{SECRET_ID}`"));
+    }
+    out
+}
+
+/// Whether the mount at [`CONTAINER_PATH`] is read-only.
+fn mount_read_only(service: &serde_json::Value) -> bool {
+    service["volumes"].as_array().is_some_and(|v| {
+        v.iter().any(|m| {
+            (m["target"].as_str() == Some(CONTAINER_PATH) && m["read_only"] == true)
+                || m.as_str().is_some_and(|t| {
+                    let parts: Vec<&str> = t.split(':').collect();
+                    parts.get(1) == Some(&CONTAINER_PATH)
+                        && parts
+                            .get(2)
+                            .is_some_and(|o| o.split(',').any(|f| f == "ro"))
+                })
+        })
+    })
+}
+
+/// Whether the service sets any of the runtimes' CA variables.
+fn sets_a_variable(service: &serde_json::Value) -> bool {
+    let env = &service["environment"];
+    RUNTIME_VARIABLES.iter().any(|v| {
+        env.get(v).is_some()
+            || env.as_array().is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|i| i.as_str().is_some_and(|i| i.split('=').next() == Some(v)))
+            })
+    })
 }
 
 /// Whether a service (as JSON) mounts something at [`CONTAINER_PATH`]

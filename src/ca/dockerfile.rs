@@ -65,6 +65,9 @@ pub struct Rewritten {
     pub text: String,
     /// `RUN` steps given the secret.
     pub steps: usize,
+    /// `RUN` steps that have the secret but no longer point their tools
+    /// at it (the guard line was removed): only verify reports them.
+    pub unguarded: usize,
     /// What the user should know (Java, apt over https, exec form).
     pub notes: Vec<String>,
 }
@@ -163,6 +166,7 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
     let mut inserts: Vec<(usize, String)> = Vec::new();
     let mut notes = Vec::new();
     let mut steps = 0;
+    let mut unguarded = 0;
     for ins in &df.instructions {
         let Instruction::Run(run) = ins else { continue };
         let done = run.options.iter().any(|f| {
@@ -171,9 +175,6 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
                     .as_ref()
                     .is_some_and(|v| v.value.contains(&format!("id={SECRET_ID}")))
         });
-        if done {
-            continue;
-        }
         let line = text[..run.run.span.start].matches('\n').count() + 1;
         let body: String = match &run.arguments {
             // `RUN <<EOF`: the here-document is the script itself.
@@ -198,6 +199,14 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
             _ => continue,
         };
         let w = words(&body, escape);
+        if done {
+            // Set up before: its tools must still be pointed at the secret.
+            let needs = !variables(&w).is_empty() || !wrapped(&w).is_empty();
+            if needs && !body.contains(&format!("if [ -s {SECRET_PATH} ]")) {
+                unguarded += 1;
+            }
+            continue;
+        }
         let java = w.iter().any(|w| JAVA_TOOLS.contains(&w.as_str()));
         if java {
             notes.push(format!(
@@ -271,6 +280,7 @@ pub fn rewrite(text: &str, shown: &str) -> Result<Rewritten, CaError> {
     Ok(Rewritten {
         text: out,
         steps,
+        unguarded,
         notes,
     })
 }

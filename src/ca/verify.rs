@@ -182,13 +182,14 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
             continue;
         };
         let missing = rewritten.steps;
+        let unguarded = rewritten.unguarded;
         checks.push(check(
             &format!("{df}: build secret"),
-            missing == 0,
-            if missing == 0 {
-                "every network step has the CA as a build secret".into()
-            } else {
-                format!("{missing} network step(s) without the build secret")
+            missing == 0 && unguarded == 0,
+            match (missing, unguarded) {
+                (0, 0) => "every network step has the CA as a build secret".into(),
+                (0, u) => format!("{u} network step(s) have the secret but do not point their tools at it (the `if [ -s {}` line is gone)", super::dockerfile::SECRET_PATH),
+                (m, _) => format!("{m} network step(s) without the build secret"),
             },
         ));
         let copies_certs = parse_dockerfile::parse(&text).is_ok_and(|parsed| {

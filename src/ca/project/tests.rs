@@ -264,3 +264,72 @@ async fn compose_file_in_env_gets_the_overrides_and_bad_files_are_notes() {
         .iter()
         .any(|c| c.what == "compose.yaml: COMPOSE_FILE" && !c.ok));
 }
+
+/// Verify checks each part of the setup, not only that a mount exists: a
+/// writable mount, missing CA variables, a missing top-level secret and a
+/// guard line removed from a Dockerfile are each named.
+#[tokio::test]
+async fn verify_names_each_part_of_the_setup_that_was_undone_by_hand() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    write(root, "compose.yaml", "services:\n  web:\n    build: .\n");
+    write(root, "Dockerfile", "FROM node:20\nRUN npm ci\n");
+    let plan = plan(root, &ca()).expect("plan");
+    let db_dir = tempfile::tempdir().expect("tmp");
+    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
+        .await
+        .expect("store");
+    crate::edit::apply::apply(&plan, &store)
+        .await
+        .expect("apply");
+    let failing = |root: &Path| -> Vec<String> {
+        let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
+        checks
+            .into_iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("{}: {}", c.what, c.detail))
+            .collect()
+    };
+    assert!(failing(root).is_empty(), "{:?}", failing(root));
+    // By hand: the mount made writable, the variables and the top-level
+    // secret deleted, the Dockerfile's guard line removed.
+    let over = std::fs::read_to_string(root.join("compose.override.yaml")).expect("read");
+    let doc = crate::compose::to_json(&over).expect("parses");
+    assert_eq!(
+        doc["services"]["web"]["volumes"][0]["read_only"], true,
+        "{over}"
+    );
+    let tampered: String = over
+        .lines()
+        .filter(|l| {
+            !super::super::compose::RUNTIME_VARIABLES
+                .iter()
+                .any(|v| l.trim_start().starts_with(&format!("{v}:")))
+                && !l.trim_start().starts_with("environment:")
+        })
+        .map(|l| format!("{}\n", l.replace("read_only: true", "read_only: false")))
+        .collect();
+    let tampered = match tampered.find("\nsecrets:") {
+        Some(at) => tampered[..at + 1].to_owned(),
+        None => tampered,
+    };
+    std::fs::write(root.join("compose.override.yaml"), &tampered).expect("write");
+    let df = std::fs::read_to_string(root.join("Dockerfile")).expect("read");
+    let unguarded: String = df
+        .lines()
+        .filter(|l| !l.contains("if [ -s /run/secrets/ca-bundle ]"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(root.join("Dockerfile"), unguarded).expect("write");
+    let failed = failing(root).join("\n");
+    for want in [
+        "web (a read-only mount, the CA variables)",
+        "the top-level `secrets.ca-bundle`",
+        "have the secret but do not point their tools at it",
+    ] {
+        assert!(
+            failed.contains(want),
+            "{want} not in:\n{failed}\n---\n{tampered}"
+        );
+    }
+}
