@@ -262,6 +262,23 @@ fn a_build_behind_an_intercepting_proxy_works_after_apply_and_keeps_the_ca_out()
     assert_eq!(caught.status.code(), Some(1), "{text}");
     assert!(text.contains("the CA is baked in"), "{text}");
     assert!(text.contains("Bad.Dockerfile: no COPY of .certs"), "{text}");
+    // Unnamed, the images verify scans are those the compose file builds.
+    std::fs::write(
+        p.join("compose.yaml"),
+        format!(
+            "services:\n  app:\n    build:\n      context: .\n      dockerfile: Bad.Dockerfile\n    image: {}\n",
+            tag("bad")
+        ),
+    )
+    .expect("write");
+    let found = sh(dockward(&db).args(["ca", "verify"]).arg(p));
+    let text = String::from_utf8_lossy(&found.stdout);
+    assert_eq!(found.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("image {}", tag("bad"))) && text.contains("the CA is baked in"),
+        "{text}"
+    );
+    std::fs::remove_file(p.join("compose.yaml")).expect("rm");
     std::fs::rename(p.join(".dockerignore.bak"), p.join(".dockerignore")).expect("mv");
     std::fs::remove_file(p.join("Bad.Dockerfile")).expect("rm");
 

@@ -252,6 +252,90 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
     Ok((checks, cas))
 }
 
+/// Compose's project name for `root`: `COMPOSE_PROJECT_NAME` in `.env`, a
+/// top-level `name:`, else the folder's name, lowercased to the characters
+/// Compose keeps.
+fn compose_project(root: &Path, docs: &[serde_json::Value]) -> String {
+    let from_env = std::fs::read_to_string(root.join(".env"))
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("COMPOSE_PROJECT_NAME=")
+                    .map(|v| v.trim().trim_matches(['"', '\'']).to_owned())
+            })
+        });
+    let raw = from_env
+        .or_else(|| {
+            docs.iter()
+                .find_map(|d| d["name"].as_str().map(str::to_owned))
+        })
+        .or_else(|| {
+            root.canonicalize()
+                .ok()?
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    raw.to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
+}
+
+/// The local images built from the project, found without being named:
+/// for each service that builds, its `image:` when it sets one, else the
+/// name Compose gives it (`<project>-<service>`, or `<project>_<service>`
+/// for Compose v1).
+pub async fn project_images(root: &Path) -> Result<Vec<String>, CaError> {
+    let (_, mut composes) = project_files(root);
+    if let Some(s) = std::fs::read_to_string(root.join(".env"))
+        .ok()
+        .and_then(|t| super::project::ComposeFileSetting::parse(&t))
+    {
+        composes.extend(s.files.into_iter().filter(|f| root.join(f).is_file()));
+    }
+    let docs: Vec<serde_json::Value> = composes
+        .iter()
+        .filter_map(|c| std::fs::read_to_string(root.join(c)).ok())
+        .filter_map(|t| crate::compose::to_json(&t).ok())
+        .collect();
+    let project = compose_project(root, &docs);
+    let mut wanted: Vec<String> = Vec::new();
+    for doc in &docs {
+        let Some(services) = doc["services"].as_object() else {
+            continue;
+        };
+        for (name, svc) in services.iter().filter(|(_, s)| !s["build"].is_null()) {
+            match svc["image"].as_str() {
+                Some(image) => wanted.push(image.to_owned()),
+                None => {
+                    wanted.push(format!("{project}-{name}"));
+                    wanted.push(format!("{project}_{name}"));
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(vec![]);
+    }
+    let engine = crate::engine::Engine::connect_default()
+        .await
+        .map_err(|e| CaError::Scan(e.to_string()))?;
+    let local = engine
+        .image_names()
+        .await
+        .map_err(|e| CaError::Scan(e.to_string()))?;
+    let repo = |tag: &str| tag.rsplit_once(':').map_or(tag, |(r, _)| r).to_owned();
+    let mut found: Vec<String> = local
+        .into_iter()
+        .filter(|tag| wanted.iter().any(|w| *w == repo(tag) || w == tag))
+        .collect();
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// Scans `images` (built from the project) and checks that none carries
 /// one of `cas` in a layer. Nothing is recorded.
 pub async fn verify_images(images: &[String], cas: &[ProjectCa]) -> Result<Vec<Check>, CaError> {

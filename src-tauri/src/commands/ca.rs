@@ -125,6 +125,15 @@ pub async fn ca_verify(
     images: Vec<String>,
 ) -> Result<Vec<Check>, AppError> {
     let (mut checks, cas) = dockward::ca::verify::verify_project(Path::new(&dir), now_unix())?;
+    // Unnamed, the images are those Compose built from the project (none
+    // when the engine is not there: the files' checks still stand).
+    let images = if images.is_empty() {
+        dockward::ca::verify::project_images(Path::new(&dir))
+            .await
+            .unwrap_or_default()
+    } else {
+        images
+    };
     if !images.is_empty() {
         checks.extend(dockward::ca::verify::verify_images(&images, &cas).await?);
     }

@@ -184,8 +184,23 @@ pub async fn run(command: CaCommand) -> anyhow::Result<ExitCode> {
 
 async fn verify(dir: &Path, format: TextFormat, images: &[String]) -> anyhow::Result<ExitCode> {
     let (mut checks, cas) = dockward::ca::verify::verify_project(dir, now_unix())?;
+    // Unnamed, the images are those Compose built from the project.
+    let images = if images.is_empty() {
+        match dockward::ca::verify::project_images(dir).await {
+            Ok(found) => found,
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    terminal_safe(&format!("note: images not checked: {e}"))
+                );
+                vec![]
+            }
+        }
+    } else {
+        images.to_vec()
+    };
     if !images.is_empty() {
-        checks.extend(dockward::ca::verify::verify_images(images, &cas).await?);
+        checks.extend(dockward::ca::verify::verify_images(&images, &cas).await?);
     }
     let ok = checks.iter().all(|c| c.ok);
     if format == TextFormat::Json {
