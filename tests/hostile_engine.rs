@@ -104,6 +104,75 @@ fn fake_engine(dir: &Path, behaviour: Behaviour) -> String {
     format!("unix://{}", socket.display())
 }
 
+/// The same fake engine behind TLS, as a `DOCKER_TLS_VERIFY` engine is:
+/// a CA, a server certificate for 127.0.0.1 and a client certificate, made
+/// with openssl. Returns (`DOCKER_HOST`, `DOCKER_CERT_PATH`).
+fn fake_tls_engine(dir: &Path, behaviour: Behaviour) -> (String, std::path::PathBuf) {
+    let unix = fake_engine(dir, behaviour);
+    let socket = std::path::PathBuf::from(unix.trim_start_matches("unix://"));
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).expect("mkdir");
+    let script = r#"set -e
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -days 2 -subj "/CN=fake engine CA" -addext "basicConstraints=critical,CA:TRUE" -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout server.key -subj "/CN=127.0.0.1" -out server.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.cnf
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.cnf -out server.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout key.pem -subj "/CN=client" -out client.csr 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' > client.cnf
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.cnf -out cert.pem 2>/dev/null
+"#;
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(&certs)
+        .status()
+        .expect("openssl");
+    assert!(made.success());
+    use rustls::pki_types::pem::PemObject;
+    let chain: Vec<rustls::pki_types::CertificateDer<'static>> =
+        rustls::pki_types::CertificateDer::pem_file_iter(certs.join("server.pem"))
+            .expect("read")
+            .collect::<Result<_, _>>()
+            .expect("pem");
+    let key =
+        rustls::pki_types::PrivateKeyDer::from_pem_file(certs.join("server.key")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let socket = socket.clone();
+                tokio::spawn(async move {
+                    let (Ok(mut tls), Ok(mut engine)) = (
+                        acceptor.accept(tcp).await,
+                        tokio::net::UnixStream::connect(&socket).await,
+                    ) else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut engine).await;
+                });
+            }
+        });
+    });
+    (format!("tcp://127.0.0.1:{port}"), certs)
+}
+
 /// Runs dockward under GNU time; returns (exit code, stdout and stderr, peak RSS kB).
 fn measured(host: &str, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, u64) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -181,4 +250,44 @@ fn an_export_that_stalls_ends_the_scan_as_interrupted_with_the_reason() {
             .is_some_and(|e| e.contains("sent nothing for 2s")),
         "{h}"
     );
+}
+
+/// Regression (issue 11): a TLS engine (DOCKER_TLS_VERIFY) went through
+/// bollard's own transport, without the answer cap or the idle timeout: an
+/// endless answer took 3 GB, a stalled export hung. The same bounds hold.
+#[test]
+fn an_engine_over_tls_is_bounded_like_a_local_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (host, certs) = fake_tls_engine(dir.path(), Behaviour::EndlessLists);
+    let certs = certs.display().to_string();
+    let tls = [
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", certs.as_str()),
+    ];
+    let t = Instant::now();
+    let (code, shown, rss_kb) = measured(&host, &["inventory", "--no-db"], &tls);
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(
+        shown.contains("passed 67108864 bytes, the limit for anything but an image export"),
+        "{shown}"
+    );
+    assert!(rss_kb < 400_000, "peak RSS {rss_kb} kB");
+    assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let (host, certs) = fake_tls_engine(dir.path(), Behaviour::StallingExport);
+    let certs = certs.display().to_string();
+    let env = [
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", certs.as_str()),
+        ("DOCKWARD_ENGINE_IDLE_SECS", "2"),
+    ];
+    let t = Instant::now();
+    let (code, shown, _) = measured(&host, &["scan", "stall:1", "--no-db"], &env);
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(
+        shown.contains("sent nothing for 2s while answering GET"),
+        "{shown}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
 }

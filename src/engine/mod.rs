@@ -165,25 +165,16 @@ fn open(ep: &Endpoint) -> Result<Docker, String> {
         || host.starts_with("http://")
         || host.starts_with("https://")
     {
-        match &ep.tls {
-            Some(tls) => Docker::connect_with_ssl(
-                host,
-                &tls.key,
-                &tls.cert,
-                &tls.ca,
-                REQUEST_TIMEOUT_SECS,
-                API_DEFAULT_VERSION,
-            ),
-            None => {
-                let addr = host.split_once("://").map_or(host, |(_, a)| a);
-                let addr = addr.split('/').next().unwrap_or(addr);
-                transport::connect(
-                    transport::Target::Tcp(addr.to_owned()),
-                    REQUEST_TIMEOUT_SECS,
-                    API_DEFAULT_VERSION,
-                )
-            }
-        }
+        let addr = host.split_once("://").map_or(host, |(_, a)| a);
+        let addr = addr.split('/').next().unwrap_or(addr).to_owned();
+        let target = match &ep.tls {
+            Some(tls) => transport::Target::Tls {
+                addr,
+                config: transport::tls_config(&tls.key, &tls.cert, &tls.ca)?,
+            },
+            None => transport::Target::Tcp(addr),
+        };
+        transport::connect(target, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
     } else if host.starts_with("ssh://") {
         return Err("ssh:// endpoints are not supported yet: forward the socket (`ssh -L /tmp/d.sock:/var/run/docker.sock host`) and set DOCKER_HOST=unix:///tmp/d.sock".into());
     } else {

@@ -13,7 +13,8 @@
 //!
 //! A connection per request costs a `connect(2)` on a local socket (tens of
 //! microseconds); it keeps the byte count per answer exact. TLS endpoints
-//! keep bollard's transport and its request timeout only.
+//! (`DOCKER_TLS_VERIFY`, a client certificate) go through the same wrapper,
+//! inside the TLS session. (Windows named pipes keep bollard's transport.)
 
 use std::future::Future;
 use std::io;
@@ -99,6 +100,44 @@ pub enum Target {
     Unix(std::path::PathBuf),
     /// `host:port` over plain TCP.
     Tcp(String),
+    /// `host:port` over TLS, with the engine's CA and a client certificate.
+    Tls {
+        /// `host:port`.
+        addr: String,
+        /// The session's settings (see [`tls_config`]).
+        config: std::sync::Arc<rustls::ClientConfig>,
+    },
+}
+
+/// TLS settings for an engine as the docker CLI has them: trust only the CA
+/// in `ca` (the engine's own), and present the client certificate `cert`
+/// with its key `key`. An error says which file is wrong.
+pub fn tls_config(
+    key: &std::path::Path,
+    cert: &std::path::Path,
+    ca: &std::path::Path,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let bad = |p: &std::path::Path, e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(&read(ca)?) {
+        let c = c.map_err(|e| bad(ca, &e))?;
+        roots.add(c).map_err(|e| bad(ca, &e))?;
+    }
+    let chain = CertificateDer::pem_slice_iter(&read(cert)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    let key_der = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| bad(key, &e))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key_der)
+        .map_err(|e| bad(cert, &e))?;
+    Ok(std::sync::Arc::new(config))
 }
 
 /// A bollard client over the bounded transport.
@@ -110,7 +149,7 @@ pub fn connect(
     let idle = idle_timeout();
     let host = match &target {
         Target::Unix(_) => "localhost".to_owned(),
-        Target::Tcp(addr) => addr.clone(),
+        Target::Tcp(addr) | Target::Tls { addr, .. } => addr.clone(),
     };
     let base = format!("http://{host}");
     Docker::connect_with_custom_transport(
@@ -143,6 +182,21 @@ async fn request(
     let io: Pin<Box<dyn Socket>> = match target {
         Target::Unix(p) => Box::pin(tokio::net::UnixStream::connect(p).await?),
         Target::Tcp(a) => Box::pin(tokio::net::TcpStream::connect(a).await?),
+        Target::Tls { addr, config } => {
+            let tcp = tokio::net::TcpStream::connect(&addr).await?;
+            let name = addr
+                .rsplit_once(':')
+                .map_or(addr.as_str(), |(h, _)| h)
+                .trim_matches(['[', ']'])
+                .to_owned();
+            let name = rustls::pki_types::ServerName::try_from(name)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            Box::pin(
+                tokio_rustls::TlsConnector::from(config)
+                    .connect(name, tcp)
+                    .await?,
+            )
+        }
     };
     let io = TokioIo::new(Guarded::new(io, shown, limit, idle));
     let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await?;
