@@ -63,6 +63,7 @@ pub fn check(
     env: &Env,
     users: &Users,
     catalogue: &Catalogue,
+    layering: &super::layering::Layering,
 ) -> Result<ComposeFile, String> {
     let (mut doc, at) = crate::compose::to_json_with_positions(text_in)?;
     interpolate_json(&mut doc, env);
@@ -102,7 +103,11 @@ pub fn check(
             out.follows.push(join(&compose_dir, file));
         }
         let ptr = format!("/services/{}", name.replace('~', "~0").replace('/', "~1"));
-        let declared = text(svc.get("user"));
+        // What the service lacks is judged on the merge of the files
+        // Compose loads together, and not at all in a fragment of one.
+        let merged = layering.merged(name, svc);
+        let fragment = layering.fragment(name);
+        let declared = text(merged.get("user"));
         let built = built_dockerfile(svc, &compose_dir);
         // No `user:`: the image's USER decides; known when the project
         // builds it.
@@ -112,12 +117,17 @@ pub fn check(
             (_, Some(None)) => (String::new(), false),
             _ => (String::new(), true),
         };
-        let f = facts(name, svc, &doc, &dir, user);
+        let f = facts(name, svc, &doc, &dir, user.clone());
+        let f_merged = facts(name, &merged, &doc, &dir, user);
         let mount_index = mounts(svc, &doc, &dir);
         let port_index = ports(svc);
         let env_index = environment(svc.get("environment"));
-        for (_, check) in crate::rules::container::CHECKS {
-            for mut hit in check(&f, None, catalogue) {
+        for (rule, check) in crate::rules::container::CHECKS {
+            let absence = super::layering::ABSENCE_RULES.contains(rule);
+            if absence && fragment {
+                continue;
+            }
+            for mut hit in check(if absence { &f_merged } else { &f }, None, catalogue) {
                 let key = locate(&hit.location, &mount_index, &port_index, &env_index, &f);
                 let at = key
                     .map(|k| format!("{ptr}{k}"))

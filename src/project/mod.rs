@@ -14,6 +14,7 @@ pub mod fix;
 mod fix_secrets;
 pub mod ignore;
 pub mod interpolate;
+pub mod layering;
 pub mod service;
 pub mod shell;
 
@@ -208,7 +209,30 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
     // Compose files: those found, those COMPOSE_FILE names, and those they
     // pull in (`include:`, `extends.file`), each once, inside the folder.
     let mut queue: Vec<String> = found.compose.clone();
-    queue.extend(discover::compose_file_setting(&env));
+    let compose_file = discover::compose_file_setting(&env);
+    queue.extend(compose_file.iter().cloned());
+    let (overlays, base_of) = layering::groups(root, &found.compose, &compose_file);
+    let parsed = |rel: &str| -> Option<serde_json::Value> {
+        let text = String::from_utf8(read(root, rel).ok()?).ok()?;
+        let mut doc = crate::compose::to_json(&text).ok()?;
+        interpolate::interpolate_json(&mut doc, &env);
+        Some(doc)
+    };
+    let layering_of = |rel: &str| layering::Layering {
+        overlays: overlays
+            .get(rel)
+            .map(|o| o.iter().filter_map(|r| parsed(r)).collect())
+            .unwrap_or_default(),
+        base_services: base_of.get(rel).map(|b| {
+            parsed(b)
+                .and_then(|d| {
+                    d.get("services")
+                        .and_then(|s| s.as_object())
+                        .map(|m| m.keys().cloned().collect())
+                })
+                .unwrap_or_default()
+        }),
+    };
     let mut seen = BTreeSet::new();
     while let Some(rel) = queue.pop() {
         if !seen.insert(rel.clone()) {
@@ -223,7 +247,9 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
         }
         let checked = read(root, &rel)
             .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_owned()))
-            .and_then(|t| compose::check(root, &rel, &t, &env, &users, catalogue));
+            .and_then(|t| {
+                compose::check(root, &rel, &t, &env, &users, catalogue, &layering_of(&rel))
+            });
         match checked {
             Ok(c) => {
                 hits.extend(c.hits);

@@ -571,3 +571,54 @@ fn the_context_leak_is_judged_in_the_context_compose_builds_with() {
     assert!(plan.changes[0].after.starts_with(".git\n"));
     assert!(plan.changes[0].after.contains(".env\n") && plan.changes[0].after.contains("*.pem\n"));
 }
+
+/// A compose file and its override are one set of services, as Compose
+/// merges them: hardening in the override clears the base's findings for
+/// what it lacked, an override that only adds a mount (as the CA wizard's
+/// does) adds no finding, and what the override itself says is found on its
+/// own line.
+#[test]
+fn a_compose_file_and_its_override_are_judged_merged() {
+    let base = "services:\n  web:\n    image: nginx:1.27\n  api:\n    image: node:20\n";
+    let lacks = |dir: &Path, file: &str| -> Vec<String> {
+        found(dir)
+            .into_iter()
+            .filter(|(r, f, _)| f == file && layering::ABSENCE_RULES.contains(&r.as_str()))
+            .map(|(r, _, _)| r)
+            .collect()
+    };
+    let alone = project(&[("compose.yaml", base)]);
+    let before = found(alone.path()).len();
+    assert!(!lacks(alone.path(), "compose.yaml").is_empty());
+    // The CA wizard's kind of override: a read-only mount and a variable.
+    let ca = project(&[
+        ("compose.yaml", base),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    volumes:\n      - type: bind\n        source: ./.certs/ca-bundle.pem\n        target: /run/certs/ca-bundle.pem\n        read_only: true\n    environment:\n      SSL_CERT_FILE: /run/certs/ca-bundle.pem\n",
+        ),
+    ]);
+    assert_eq!(found(ca.path()).len(), before, "{:?}", found(ca.path()));
+    // Hardening in the override clears what web lacked; api still lacks it.
+    let hardened = project(&[
+        ("compose.yaml", base),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    user: \"101\"\n    read_only: true\n    cap_drop: [ALL]\n    security_opt: [\"no-new-privileges:true\"]\n    mem_limit: 256m\n    pids_limit: 100\n    privileged: true\n",
+        ),
+    ]);
+    let f = found(hardened.path());
+    let web_lacks: Vec<&(String, String, u32)> = f
+        .iter()
+        .filter(|(r, file, line)| {
+            layering::ABSENCE_RULES.contains(&r.as_str()) && file == "compose.yaml" && *line <= 3
+        })
+        .collect();
+    assert!(web_lacks.is_empty(), "{web_lacks:?}");
+    assert!(lacks(hardened.path(), "compose.yaml").len() >= 3, "api: {f:?}");
+    assert!(lacks(hardened.path(), "compose.override.yaml").is_empty(), "{f:?}");
+    assert!(
+        f.contains(&("container.privileged".to_owned(), "compose.override.yaml".to_owned(), 9)),
+        "{f:?}"
+    );
+}
