@@ -615,10 +615,20 @@ fn a_compose_file_and_its_override_are_judged_merged() {
         })
         .collect();
     assert!(web_lacks.is_empty(), "{web_lacks:?}");
-    assert!(lacks(hardened.path(), "compose.yaml").len() >= 3, "api: {f:?}");
-    assert!(lacks(hardened.path(), "compose.override.yaml").is_empty(), "{f:?}");
     assert!(
-        f.contains(&("container.privileged".to_owned(), "compose.override.yaml".to_owned(), 9)),
+        lacks(hardened.path(), "compose.yaml").len() >= 3,
+        "api: {f:?}"
+    );
+    assert!(
+        lacks(hardened.path(), "compose.override.yaml").is_empty(),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&(
+            "container.privileged".to_owned(),
+            "compose.override.yaml".to_owned(),
+            9
+        )),
         "{f:?}"
     );
 }

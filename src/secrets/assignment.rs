@@ -69,6 +69,15 @@ fn interpolated(v: &str) -> bool {
         .any(|m| v.contains(m))
 }
 
+/// Words joined by separators, without a digit: a field name
+/// (`password_confirmation`), a path or key name (`prod/db/credentials`),
+/// a label in any language (`API-Schlüssel`). Not something generated.
+fn wordlike(v: &str) -> bool {
+    !v.chars().any(|c| c.is_ascii_digit())
+        && v.split(['_', '-', '.', '/', ' '])
+            .all(|w| !w.is_empty() && w.chars().all(char::is_alphabetic))
+}
+
 /// Whether the generic rule's match (`quote`, `op`, `secret` groups) is a
 /// plausible secret literal in text of `kind`.
 pub fn plausible(caps: &Captures<'_>, text: &str, kind: TextKind) -> bool {
@@ -87,7 +96,7 @@ pub fn plausible(caps: &Captures<'_>, text: &str, kind: TextKind) -> bool {
         if !text[value.end()..].starts_with(quote) {
             return false;
         }
-        return classes(v) >= 2 && !v.contains("://");
+        return classes(v) >= 2 && !v.contains("://") && !wordlike(v);
     }
     // A bare word: never in source code, where it is an identifier, a call,
     // a member access or a type (`password: str`).
@@ -150,6 +159,9 @@ mod tests {
             "token = \"{{ token }}\"",
             "api_key = os.environ['API_KEY']",
             "msg = \"Token expired for user\"",
+            "\"apiKey\": \"API-Schlüssel\",",
+            "passwordField = \"password_confirmation\"",
+            "secretName = \"prod/db/credentials\"",
         ] {
             for kind in [TextKind::Code, TextKind::Config, TextKind::Other] {
                 assert!(!check(line, kind), "{line:?} in {kind:?}");
@@ -166,6 +178,7 @@ mod tests {
             TextKind::Other
         ));
         assert!(check("export API_TOKEN=Hq7Tz2Wn9Kd4Lp6", TextKind::Config));
+        assert!(check("password = \"Zx8r-Tq2p-Lm4v\"", TextKind::Code));
         // A bare word in source code is an identifier, even with digits.
         assert!(!check("password = Xk9mQ2vL8pR4", TextKind::Code));
     }
