@@ -22,8 +22,27 @@ fn pipelines(command: &str) -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
-/// Whether a download (`curl`, `wget`) is piped into a shell or interpreter.
+/// Whether a shell runs what a download returns through a substitution:
+/// `sh -c "$(curl …)"`, `` bash -c "`wget -O- …`" ``, `bash <(curl …)`.
+fn substituted_download(command: &str) -> bool {
+    let fetched = ["$(curl", "$(wget", "`curl", "`wget", "<(curl", "<(wget"]
+        .iter()
+        .any(|m| command.contains(m));
+    fetched
+        && pipelines(command).iter().flatten().any(|words| {
+            words.iter().any(|x| {
+                let b = x.rsplit('/').next().unwrap_or(x);
+                matches!(b, "sh" | "bash" | "zsh" | "dash" | "ash")
+            })
+        })
+}
+
+/// Whether a download (`curl`, `wget`) is piped into a shell or interpreter,
+/// or run by one through a substitution.
 pub fn curl_pipe_shell(command: &str) -> bool {
+    if substituted_download(command) {
+        return true;
+    }
     pipelines(command).iter().any(|stages| {
         stages.windows(2).any(|w| {
             let fetch = w[0].iter().any(|x| {
@@ -63,4 +82,29 @@ pub fn references(command: &str, name: &str) -> bool {
             !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::curl_pipe_shell;
+
+    #[test]
+    fn downloads_run_by_a_shell_are_found_piped_or_substituted() {
+        for yes in [
+            "curl -fsSL https://get.example.com | bash",
+            "wget -qO- https://x.example/i.sh | sudo sh -s -- -y",
+            "sh -c \"$(curl -fsSL https://raw.example/install.sh)\"",
+            "/bin/bash -c \"`wget -qO- https://x.example/i.sh`\"",
+            "bash <(curl -s https://x.example/i.sh)",
+        ] {
+            assert!(curl_pipe_shell(yes), "{yes}");
+        }
+        for no in [
+            "curl -fsSLo /tmp/i.sh https://x.example/i.sh && sha256sum -c sums && sh /tmp/i.sh",
+            "echo \"$(curl --version)\"",
+            "curl -s https://x.example/data.json | jq .",
+        ] {
+            assert!(!curl_pipe_shell(no), "{no}");
+        }
+    }
 }
