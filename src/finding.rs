@@ -206,6 +206,9 @@ pub struct Hit {
     /// precise format: whoever assembles findings may drop it where
     /// heuristics do not apply (a dependency tree, a packaged file).
     pub heuristic: bool,
+    /// The fix for this instance, when the check knows it better than the
+    /// catalogue's general one (the port actually published).
+    pub fix: Option<String>,
 }
 
 impl Hit {
@@ -222,7 +225,14 @@ impl Hit {
             evidence: evidence.into(),
             secret_digest: None,
             heuristic: false,
+            fix: None,
         }
+    }
+
+    /// Sets this instance's fix (else the catalogue's).
+    pub fn fix(mut self, fix: impl Into<String>) -> Hit {
+        self.fix = Some(fix.into());
+        self
     }
 
     /// Sets this instance's severity.

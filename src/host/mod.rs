@@ -158,6 +158,7 @@ impl Hits {
             evidence,
             secret_digest: None,
             heuristic: false,
+            fix: None,
         });
     }
 }

@@ -149,6 +149,7 @@ pub fn from_records(records: &[LayerRecord], registry: &Registry) -> Vec<LayerWa
                             evidence: h.evidence,
                             secret_digest: h.secret_digest,
                             heuristic: h.heuristic,
+                            fix: None,
                         },
                     });
                 }

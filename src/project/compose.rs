@@ -158,6 +158,7 @@ pub fn check(
                         evidence: format!("{k}={} — {}", m.redacted, m.title),
                         secret_digest: Some(m.digest),
                         heuristic: false,
+                        fix: None,
                     };
                     out.hits
                         .push((hit, place(&format!("{ptr}/build/args{suffix}"))));

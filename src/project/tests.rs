@@ -632,3 +632,21 @@ fn a_compose_file_and_its_override_are_judged_merged() {
         "{f:?}"
     );
 }
+
+/// The fix names the port actually published, not the catalogue's example.
+#[test]
+fn the_public_port_fix_names_the_published_port() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - \"8443:443\"\n",
+    )]);
+    let checked = check(dir.path()).expect("checks");
+    let fix = checked
+        .found
+        .iter()
+        .find(|(f, _)| f.rule == "container.public-port")
+        .map(|(f, _)| f.fix.clone())
+        .expect("found");
+    assert!(fix.contains("`-p 127.0.0.1:8443:443`"), "{fix}");
+    assert!(fix.contains("\"127.0.0.1:8443:443\""), "{fix}");
+}

@@ -375,6 +375,7 @@ fn env_secret(c: &ContainerFacts, image: Option<&ImageFacts>, _: &Catalogue) -> 
                 evidence: format!("{}={} — {}", e.name, m.redacted, m.title),
                 secret_digest: Some(m.digest),
                 heuristic: false,
+                fix: None,
             })
         })
         .collect()
@@ -395,6 +396,11 @@ fn public_port(c: &ContainerFacts, _: Option<&ImageFacts>, _: &Catalogue) -> Vec
                 format!("port:{}", p.container_port),
                 format!("{ip}:{} → {}", p.host_port, p.container_port),
             )
+            .fix(format!(
+                "Bind to loopback: `-p 127.0.0.1:{host}:{c}` (compose: `ports: [\"127.0.0.1:{host}:{c}\"]`), unless other machines must reach it.",
+                host = p.host_port,
+                c = p.container_port
+            ))
         })
         .collect()
 }

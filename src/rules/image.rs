@@ -50,6 +50,7 @@ fn secret_hit(
         evidence: format!("{name}={} — {}", m.redacted, m.title),
         secret_digest: Some(m.digest),
         heuristic: false,
+        fix: None,
     }
 }
 
@@ -181,6 +182,7 @@ fn history_secret(img: &ImageFacts, _: &Policy) -> Vec<Hit> {
                 evidence: format!("RUN writes a literal into {file}: {}", m.redacted),
                 secret_digest: Some(m.digest),
                 heuristic: false,
+                fix: None,
             });
         }
         for m in scanner.scan_text(command) {

@@ -207,7 +207,7 @@ impl Catalogue {
             location: hit.location,
             evidence: hit.evidence,
             why: meta.why.clone(),
-            fix: meta.fix.clone(),
+            fix: hit.fix.unwrap_or_else(|| meta.fix.clone()),
             references: meta.references.clone(),
         })
     }
