@@ -214,9 +214,13 @@ impl Store {
             })?;
         store.mark_dead_scans().await?;
         store.cleanup_if_due().await?;
-        store
-            .set_setting("last_integrity_check", &crate::clock::now_rfc3339())
-            .await?;
+        // Only a large database skips the check at open, by this date; a
+        // small one is checked every time and needs no write for it.
+        if std::fs::metadata(path).is_ok_and(|m| m.len() >= CHECK_EVERY_OPEN_BELOW) {
+            store
+                .set_setting("last_integrity_check", &crate::clock::now_rfc3339())
+                .await?;
+        }
         Ok(store)
     }
 

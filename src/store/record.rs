@@ -188,13 +188,14 @@ async fn apply_states(
         ),
         (
             // Open findings this scan covered and did not see (and could
-            // judge: `?3` lists the [rule, subject key] pairs it could not).
+            // judge: `?3` lists the [rule, subject key] pairs it could not;
+            // `?4` says there are none, so the common case skips the list).
             "INSERT INTO finding_event (scan_id, fingerprint, event)
              SELECT ?1, f.fingerprint, 'resolved' FROM finding f
              WHERE f.state = 'open'
                AND NOT EXISTS (SELECT 1 FROM sighting s WHERE s.scan_id = ?1 AND s.fingerprint = f.fingerprint)
-               AND NOT EXISTS (SELECT 1 FROM json_each(?3) u
-                               WHERE u.value ->> 0 = f.rule_id AND u.value ->> 1 = f.subject_key)
+               AND (?4 OR NOT EXISTS (SELECT 1 FROM json_each(?3) u
+                               WHERE u.value ->> 0 = f.rule_id AND u.value ->> 1 = f.subject_key))
                AND ((f.source = ?2
                      AND (?2 != 'layers' OR EXISTS (SELECT 1 FROM subject_score ss WHERE ss.scan_id = ?1
                           AND ss.subject_kind = f.subject_kind AND ss.subject_key = f.subject_key)))
@@ -210,12 +211,13 @@ async fn apply_states(
         ),
     ];
     for (sql, what) in steps {
-        // Every step takes the same three parameters (SQLite lets a
-        // statement leave some unused).
+        // Every step takes the same parameters (SQLite lets a statement
+        // leave some unused).
         sqlx::query(sql)
             .bind(scan_id)
             .bind(kind.as_str())
             .bind(not_judged)
+            .bind(not_judged == "[]")
             .execute(&mut **tx)
             .await
             .map_err(query_err(what))?;
