@@ -214,3 +214,70 @@ fn a_moved_tag_an_outdated_base_and_an_unreachable_registry() {
         let _ = Command::new("docker").args(["rmi", "-f", tag]).output();
     }
 }
+
+/// "Unused" from what Dockward recorded, with real containers: an image a
+/// container was running when an inventory ran keeps that use after the
+/// container is removed (the engine no longer knows it); an image never run
+/// is unused since the records began; without records nothing is claimed.
+#[test]
+fn unused_comes_from_recorded_use_after_the_containers_are_gone() {
+    if !common::engine_available("stale-unused") {
+        return;
+    }
+    let labelled = common::Labelled::new("stale-unused");
+    let dir = tempfile::tempdir().expect("tmp");
+    let used = format!("dw{}/used:1", std::process::id());
+    let never = format!("dw{}/never:1", std::process::id());
+    import(dir.path(), &used, "u", &labelled.label);
+    import(dir.path(), &never, "n", &labelled.label);
+    let container = docker(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--label",
+        &format!("dockward.test={}", labelled.label),
+        &used,
+        "sh",
+        "-c",
+        "sleep 300",
+    ]);
+    let db = dir.path().join("d.db");
+    let dockward = |args: &[&str]| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("dockward"))
+            .args(args)
+            .output()
+            .expect("dockward");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let db_arg = db.to_str().expect("utf-8");
+    dockward(&["inventory", "--format", "json", "--db", db_arg]);
+    docker(&["rm", "-f", &container]);
+    let evidence = |r: &serde_json::Value, name: &str| -> Option<String> {
+        image(r, name)?["findings"]
+            .as_array()?
+            .iter()
+            .find(|f| f["rule"] == "image.unused")
+            .and_then(|f| f["evidence"].as_str().map(str::to_owned))
+    };
+    let recorded = dockward(&[
+        "stale",
+        "--unused-days",
+        "0",
+        "--format",
+        "json",
+        "--db",
+        db_arg,
+    ]);
+    let e = evidence(&recorded, &used).expect("used:1 is judged from its recorded use");
+    assert!(e.starts_with("last used 0 days ago"), "{e}");
+    let e = evidence(&recorded, &never).expect("never:1 is unused");
+    assert!(e.starts_with("no container has used it since"), "{e}");
+    let unrecorded = dockward(&["stale", "--unused-days", "0", "--format", "json", "--no-db"]);
+    assert_eq!(evidence(&unrecorded, &used), None, "no records, no claim");
+}
