@@ -2,7 +2,8 @@
 # Installs what Dockward needs on a Debian or Ubuntu machine, skipping what is
 # already there. `setup.sh` is for building and running the app; `setup.sh
 # --test` adds what the tests need (a virtual display, WebKitWebDriver,
-# tauri-driver, busybox for fixture images, GNU time for the benchmark).
+# tauri-driver, busybox for fixture images, GNU time for the benchmark, curl
+# and wget for the CA build test).
 # The Docker engine for tests is handled by scripts/test-engine.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 build_pkgs=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libsqlite3-dev libzstd-dev
   libclang1-14 libclang-common-14-dev)
-test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool busybox-static time python3 openssl curl git docker-registry dbus dunst)
+test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool busybox-static time python3 openssl curl wget git docker-registry dbus dunst)
 
 case "$(uname -s)" in
   Linux) ;;
