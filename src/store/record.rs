@@ -132,11 +132,13 @@ pub(super) async fn complete(
     .execute(&mut *tx)
     .await
     .map_err(query_err("recording findings"))?;
+    // The findings this scan saw are those the upsert just stamped with it:
+    // read them back from the table rather than parse the rows again.
     sqlx::query(
-        "INSERT OR IGNORE INTO sighting (scan_id, fingerprint) SELECT ?1, value ->> 0 FROM json_each(?2)",
+        "INSERT OR IGNORE INTO sighting (scan_id, fingerprint)
+         SELECT ?1, fingerprint FROM finding WHERE last_seen_scan = ?1",
     )
     .bind(scan_id)
-    .bind(&finding_rows)
     .execute(&mut *tx)
     .await
     .map_err(query_err("recording sightings"))?;
