@@ -185,7 +185,7 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
     // override by itself: those files get the setup, and their overrides
     // are added to the list.
     let env_text = b.read(".env").ok().flatten().unwrap_or_default();
-    let setting = ComposeFileSetting::parse(&env_text);
+    let setting = crate::compose::ComposeFileSetting::parse(&env_text);
     if let Some(s) = &setting {
         for f in &s.files {
             if !composes.contains(f) && b.root().join(f).is_file() {
@@ -318,63 +318,6 @@ pub fn plan(root: &Path, certs: &[CaCertificate]) -> Result<Plan, CaError> {
         }
     }
     Ok(b.finish())
-}
-
-/// `COMPOSE_FILE` as a project's `.env` sets it.
-pub(super) struct ComposeFileSetting {
-    /// Its line (0-based) in `.env`.
-    line: usize,
-    /// The files it names, relative, without `./`.
-    pub files: Vec<String>,
-    /// `COMPOSE_PATH_SEPARATOR`, or `:`.
-    separator: char,
-}
-
-impl ComposeFileSetting {
-    /// Reads it from `.env`'s text, if set.
-    pub fn parse(env: &str) -> Option<ComposeFileSetting> {
-        let value = |key: &str| {
-            env.lines().enumerate().find_map(|(i, l)| {
-                let l = l.trim().trim_start_matches("export ");
-                let v = l.strip_prefix(key)?.strip_prefix('=')?;
-                Some((i, v.trim().trim_matches(['"', '\'']).to_owned()))
-            })
-        };
-        let separator = value("COMPOSE_PATH_SEPARATOR")
-            .and_then(|(_, v)| v.chars().next())
-            .unwrap_or(':');
-        let (line, list) = value("COMPOSE_FILE")?;
-        let files = list
-            .split(separator)
-            .map(|f| f.trim().trim_start_matches("./").to_owned())
-            .filter(|f| !f.is_empty())
-            .collect();
-        Some(ComposeFileSetting {
-            line,
-            files,
-            separator,
-        })
-    }
-
-    /// `env` with the setting naming `files`, every other line as it was.
-    fn with_files(&self, env: &str, files: &[String]) -> String {
-        let value = files.join(&self.separator.to_string());
-        env.split_inclusive('\n')
-            .enumerate()
-            .map(|(i, l)| {
-                if i != self.line {
-                    return l.to_owned();
-                }
-                let end = &l[l.trim_end_matches(['\r', '\n']).len()..];
-                let export = if l.trim_start().starts_with("export ") {
-                    "export "
-                } else {
-                    ""
-                };
-                format!("{export}COMPOSE_FILE={value}{end}")
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]

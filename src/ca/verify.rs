@@ -161,7 +161,7 @@ pub fn verify_project(root: &Path, now_unix: i64) -> Result<(Vec<Check>, Vec<Pro
     let (dockerfiles, mut composes) = project_files(root);
     let setting = std::fs::read_to_string(root.join(".env"))
         .ok()
-        .and_then(|t| super::project::ComposeFileSetting::parse(&t));
+        .and_then(|t| crate::compose::ComposeFileSetting::parse(&t));
     if let Some(s) = &setting {
         for f in &s.files {
             if !composes.contains(f) && root.join(f).is_file() {
@@ -291,7 +291,7 @@ pub async fn project_images(root: &Path) -> Result<Vec<String>, CaError> {
     let (_, mut composes) = project_files(root);
     if let Some(s) = std::fs::read_to_string(root.join(".env"))
         .ok()
-        .and_then(|t| super::project::ComposeFileSetting::parse(&t))
+        .and_then(|t| crate::compose::ComposeFileSetting::parse(&t))
     {
         composes.extend(s.files.into_iter().filter(|f| root.join(f).is_file()));
     }

@@ -4,7 +4,10 @@
 //! whose alias expansion has a node budget (a "billion laughs" file is
 //! refused, not expanded).
 
+mod compose_file;
 pub mod layout;
+
+pub use compose_file::ComposeFileSetting;
 
 use layout::segment;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};

@@ -32,27 +32,50 @@ pub struct ComposeFile {
 /// path relative to the project.
 pub type Users = HashMap<String, Option<String>>;
 
-/// The Dockerfile a service builds, relative to the project.
-pub fn built_dockerfile(svc: &Value, compose_dir: &str) -> Option<String> {
+/// The build context and Dockerfile a service builds, both relative to the
+/// project (`""` is the project folder); `None` when it builds nothing here
+/// (no `build:`, a remote context, a path that leaves the folder).
+pub fn build_of(svc: &Value, compose_dir: &str) -> Option<(String, String)> {
     let build = svc.get("build")?;
     let (context, file) = match build {
-        Value::String(c) => (c.clone(), "Dockerfile".to_owned()),
+        Value::String(c) => (c.as_str(), "Dockerfile"),
         Value::Object(_) => (
-            build
-                .get("context")
-                .and_then(Value::as_str)
-                .unwrap_or(".")
-                .to_owned(),
+            build.get("context").and_then(Value::as_str).unwrap_or("."),
             build
                 .get("dockerfile")
                 .and_then(Value::as_str)
-                .unwrap_or("Dockerfile")
-                .to_owned(),
+                .unwrap_or("Dockerfile"),
         ),
         _ => return None,
     };
-    let path = super::service::lexical(&Path::new(compose_dir).join(context).join(file));
-    Some(path.to_string_lossy().into_owned())
+    if context.contains("://") || context.starts_with("git@") {
+        return None;
+    }
+    let joined = Path::new(compose_dir).join(context);
+    // Deeper than the project folder at every step, or it left it.
+    let mut depth = 0i32;
+    for c in joined.components() {
+        match c {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    let ctx = super::service::lexical(&joined);
+    let dockerfile = super::service::lexical(&ctx.join(file));
+    Some((
+        ctx.to_string_lossy().into_owned(),
+        dockerfile.to_string_lossy().into_owned(),
+    ))
+}
+
+/// The Dockerfile a service builds, relative to the project.
+pub fn built_dockerfile(svc: &Value, compose_dir: &str) -> Option<String> {
+    build_of(svc, compose_dir).map(|(_, dockerfile)| dockerfile)
 }
 
 /// Checks one compose file (`rel`, relative to `root`).

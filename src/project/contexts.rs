@@ -9,25 +9,6 @@ use std::path::Path;
 
 use serde_json::Value;
 
-/// `dir` joined with `p`, `/`-separated and relative to the project, with
-/// `.` and `..` resolved; `None` when it leaves the project or is absolute.
-fn join(dir: &str, p: &str) -> Option<String> {
-    if p.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            c => parts.push(c),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// Dockerfile (relative to the project) → its build context (relative to
 /// the project; `""` is the project folder), for the Dockerfiles that the
 /// compose files `composes` build. Unreadable compose files are the
@@ -46,27 +27,9 @@ pub fn build_contexts(root: &Path, composes: &[String]) -> BTreeMap<String, Stri
             continue;
         };
         for svc in services.values() {
-            let (context, dockerfile) = match svc.get("build") {
-                Some(Value::String(c)) => (c.as_str(), "Dockerfile"),
-                Some(Value::Object(b)) => (
-                    b.get("context").and_then(Value::as_str).unwrap_or("."),
-                    b.get("dockerfile")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Dockerfile"),
-                ),
-                _ => continue,
-            };
-            // A remote context (a git URL) is not in the folder.
-            if context.contains("://") || context.starts_with("git@") {
-                continue;
+            if let Some((context, dockerfile)) = super::compose::build_of(svc, dir) {
+                out.insert(dockerfile, context);
             }
-            let (Some(ctx), Some(df)) = (
-                join(dir, context),
-                join(dir, context).and_then(|c| join(&c, dockerfile)),
-            ) else {
-                continue;
-            };
-            out.insert(df, ctx);
         }
     }
     out
@@ -78,15 +41,11 @@ mod tests {
 
     #[test]
     fn contexts_resolve_relative_to_the_compose_file() {
-        assert_eq!(join("", "."), Some(String::new()));
-        assert_eq!(join("deploy", "../app"), Some("app".into()));
-        assert_eq!(join("", "../x"), None);
-        assert_eq!(join("", "/abs"), None);
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::create_dir_all(dir.path().join("deploy")).expect("mkdir");
         std::fs::write(
             dir.path().join("deploy/compose.yaml"),
-            "services:\n  api:\n    build:\n      context: ..\n      dockerfile: docker/api.Dockerfile\n  web:\n    build: ../web\n  db:\n    image: postgres:16\n  remote:\n    build: https://github.com/x/y.git\n",
+            "services:\n  api:\n    build:\n      context: ..\n      dockerfile: docker/api.Dockerfile\n  web:\n    build: ../web\n  db:\n    image: postgres:16\n  remote:\n    build: https://github.com/x/y.git\n  outside:\n    build: ../../elsewhere\n",
         )
         .expect("write");
         let got = build_contexts(dir.path(), &["deploy/compose.yaml".to_owned()]);

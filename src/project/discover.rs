@@ -124,20 +124,3 @@ fn tracked(root: &Path) -> Option<BTreeSet<String>> {
             .collect(),
     )
 }
-
-/// `COMPOSE_FILE` from the project's `.env` (the files Compose loads
-/// instead of the defaults), split on `COMPOSE_PATH_SEPARATOR` or `:`.
-pub fn compose_file_setting(env: &super::interpolate::Env) -> Vec<String> {
-    let Some(list) = env.get("COMPOSE_FILE") else {
-        return vec![];
-    };
-    let sep = env
-        .get("COMPOSE_PATH_SEPARATOR")
-        .and_then(|s| s.chars().next())
-        .unwrap_or(':');
-    list.split(sep)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.trim_start_matches("./").to_owned())
-        .collect()
-}

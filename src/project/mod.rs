@@ -184,14 +184,18 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
         path: root.display().to_string(),
         source,
     })?;
-    let env = std::fs::read_to_string(root.join(".env"))
-        .map(|t| interpolate::Env::parse(&t))
+    let env_text = std::fs::read_to_string(root.join(".env")).unwrap_or_default();
+    let env = interpolate::Env::parse(&env_text);
+    // The files COMPOSE_FILE names (Compose loads them instead of the
+    // defaults and their overrides).
+    let compose_file = crate::compose::ComposeFileSetting::parse(&env_text)
+        .map(|s| s.files)
         .unwrap_or_default();
     let mut hits: Vec<(Hit, Located)> = Vec::new();
     let mut errors = Vec::new();
     let mut users = compose::Users::new();
     let mut listed = found.compose.clone();
-    listed.extend(discover::compose_file_setting(&env));
+    listed.extend(compose_file.iter().cloned());
     let build_contexts = contexts::build_contexts(root, &listed);
     for rel in &found.dockerfiles {
         let context = build_contexts.get(rel).map(String::as_str);
@@ -208,9 +212,7 @@ pub fn check(root: &Path) -> Result<Checked, ProjectError> {
     }
     // Compose files: those found, those COMPOSE_FILE names, and those they
     // pull in (`include:`, `extends.file`), each once, inside the folder.
-    let mut queue: Vec<String> = found.compose.clone();
-    let compose_file = discover::compose_file_setting(&env);
-    queue.extend(compose_file.iter().cloned());
+    let mut queue = listed;
     let (overlays, base_of) = layering::groups(root, &found.compose, &compose_file);
     let parsed = |rel: &str| -> Option<serde_json::Value> {
         let text = String::from_utf8(read(root, rel).ok()?).ok()?;

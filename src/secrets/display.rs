@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{redact, SecretScanner};
+use super::SecretScanner;
 
 /// `NAME=value` anywhere on a line (`.env`, `ENV A=1 B=2`, `- NAME=value`).
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
@@ -73,22 +73,7 @@ impl SecretScanner {
                 judge(name.as_str(), raw.start(), raw.as_str());
             }
         }
-        if spans.is_empty() {
-            return line.to_owned();
-        }
-        spans.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        let mut out = String::with_capacity(line.len());
-        let mut at = 0;
-        for r in spans {
-            if r.start < at {
-                continue;
-            }
-            out.push_str(&line[at..r.start]);
-            out.push_str(&redact(&line[r.clone()]));
-            at = r.end;
-        }
-        out.push_str(&line[at..]);
-        out
+        super::value::redact_spans(line, spans)
     }
 }
 

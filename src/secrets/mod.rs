@@ -378,27 +378,12 @@ impl SecretScanner {
     /// [`redact`]ed preview: for build steps, paths, tags and error messages
     /// before they leave the core.
     pub fn redact_text(&self, text: &str) -> String {
-        let mut spans: Vec<std::ops::Range<usize>> = self
+        let spans = self
             .find(text, Origin::Text)
             .into_iter()
             .map(|(r, _)| r)
             .collect();
-        if spans.is_empty() {
-            return text.to_string();
-        }
-        spans.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for r in spans {
-            if r.start < at {
-                continue; // inside a span already replaced
-            }
-            out.push_str(&text[at..r.start]);
-            out.push_str(&redact(&text[r.clone()]));
-            at = r.end;
-        }
-        out.push_str(&text[at..]);
-        out
+        value::redact_spans(text, spans)
     }
 
     /// Every accepted match in `text`, with the byte range of its value.

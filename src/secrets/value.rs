@@ -25,6 +25,27 @@ pub fn redact(value: &str) -> String {
     format!("{head}… ({n} chars)")
 }
 
+/// `text` with each byte range in `spans` replaced by its [`redact`]ed
+/// preview; a range inside one already replaced is skipped.
+pub(super) fn redact_spans(text: &str, mut spans: Vec<std::ops::Range<usize>>) -> String {
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    spans.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in spans {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(&redact(&text[r.clone()]));
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Shannon entropy of the value's bytes, in bits per byte.
 pub fn entropy(value: &str) -> f64 {
     let bytes = value.as_bytes();

@@ -128,12 +128,28 @@ pub struct Evaluated {
     pub not_judged: Vec<(String, String)>,
 }
 
-/// The catalogue's fix with its placeholders filled in, so it is a command
-/// to copy: `TAG` the tag asked about, `IMAGE` this image, `BASE` its base.
-fn concrete(fix: &str, tag: &str, image: &str, base: Option<&str>) -> String {
-    fix.replace("TAG", tag)
-        .replace("IMAGE", image)
-        .replace("BASE", base.unwrap_or("the base image"))
+/// Gives each hit its fix as a command to copy: the catalogue's, with
+/// `TAG` the tag asked about, `IMAGE` this image and `BASE` its base.
+fn with_fixes(
+    hits: Vec<Hit>,
+    catalogue: &Catalogue,
+    tag: &str,
+    image: &str,
+    base: Option<&str>,
+) -> Vec<Hit> {
+    hits.into_iter()
+        .map(|h| match catalogue.get(h.rule) {
+            Some(meta) => {
+                let fix = meta
+                    .fix
+                    .replace("TAG", tag)
+                    .replace("IMAGE", image)
+                    .replace("BASE", base.unwrap_or("the base image"));
+                h.fix(fix)
+            }
+            None => h,
+        })
+        .collect()
 }
 
 /// Whether the registry's answer for `i` is missing (not a verdict).
@@ -297,10 +313,16 @@ pub fn evaluate(
             _ => img.display_name(),
         };
         let base_name = base.map(ImageFacts::display_name);
-        let mut findings = catalogue.findings(&subject, hits);
-        for f in &mut findings {
-            f.fix = concrete(&f.fix, &tag, &img.display_name(), base_name.as_deref());
-        }
+        let fixed = |hits| {
+            with_fixes(
+                hits,
+                catalogue,
+                &tag,
+                &img.display_name(),
+                base_name.as_deref(),
+            )
+        };
+        let findings = catalogue.findings(&subject, fixed(hits));
         let old = is_old(img);
         // `image.stale` is the inventory's finding, recorded by inventories
         // (under the inventory's policy); the page shows it beside the
@@ -309,7 +331,7 @@ pub fn evaluate(
         if let (true, Some(created)) = (old, img.created_unix) {
             shown.extend(catalogue.findings(
                 &subject,
-                vec![Hit::new(
+                fixed(vec![Hit::new(
                     "image.stale",
                     "Created",
                     format!(
@@ -318,11 +340,8 @@ pub fn evaluate(
                         img.created.as_deref().unwrap_or("?"),
                         options.max_age_days
                     ),
-                )],
+                )]),
             ));
-            for f in shown.iter_mut().filter(|f| f.rule == "image.stale") {
-                f.fix = concrete(&f.fix, &tag, &img.display_name(), base_name.as_deref());
-            }
         }
         let explained = explain(&shown, &ctx.suppressions);
         if old || !findings.is_empty() || matches!(upstream, Upstream::Unknown { .. }) {

@@ -12,6 +12,18 @@ fn ca() -> Vec<CaCertificate> {
     certificate::parse(CA, "netskope-ca.pem", 0).expect("fixture")
 }
 
+/// Applies `plan`, recording it in a throwaway store (kept for undo).
+async fn applied(plan: &Plan) -> (tempfile::TempDir, crate::store::Store) {
+    let db_dir = tempfile::tempdir().expect("tmp");
+    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
+        .await
+        .expect("store");
+    crate::edit::apply::apply(plan, &store)
+        .await
+        .expect("apply");
+    (db_dir, store)
+}
+
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
@@ -133,13 +145,7 @@ async fn an_override_the_user_has_is_extended_applied_and_undone_byte_for_byte()
         !change.after.replace("\r\n", "").contains('\n'),
         "its line endings kept"
     );
-    let db_dir = tempfile::tempdir().expect("tmp");
-    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
-        .await
-        .expect("store");
-    crate::edit::apply::apply(&plan, &store)
-        .await
-        .expect("apply");
+    let (_db_dir, store) = applied(&plan).await;
     let applied = std::fs::read_to_string(root.join("compose.override.yaml")).expect("read");
     let doc = crate::compose::to_json(&applied).expect("parses");
     assert_eq!(doc["services"]["web"]["ports"][0], "127.0.0.1:3000:3000");
@@ -241,13 +247,7 @@ async fn compose_file_in_env_gets_the_overrides_and_bad_files_are_notes() {
         !plan.diff().contains("Zx8rT2pQ9vLm4Kd7Wn3Bc6Hy1Fs5Gj0A"),
         "the .env diff hides its secrets"
     );
-    let db_dir = tempfile::tempdir().expect("tmp");
-    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
-        .await
-        .expect("store");
-    crate::edit::apply::apply(&plan, &store)
-        .await
-        .expect("apply");
+    let (_db_dir, store) = applied(&plan).await;
     let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
     let listed = checks
         .iter()
@@ -275,13 +275,7 @@ async fn verify_names_each_part_of_the_setup_that_was_undone_by_hand() {
     write(root, "compose.yaml", "services:\n  web:\n    build: .\n");
     write(root, "Dockerfile", "FROM node:20\nRUN npm ci\n");
     let plan = plan(root, &ca()).expect("plan");
-    let db_dir = tempfile::tempdir().expect("tmp");
-    let store = crate::store::Store::open(&db_dir.path().join("d.db"))
-        .await
-        .expect("store");
-    crate::edit::apply::apply(&plan, &store)
-        .await
-        .expect("apply");
+    let _applied = applied(&plan).await;
     let failing = |root: &Path| -> Vec<String> {
         let (checks, _) = crate::ca::verify::verify_project(root, 0).expect("verify");
         checks
